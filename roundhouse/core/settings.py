@@ -1,0 +1,174 @@
+"""Every setting, read in one place: the environment, then an optional `.env`, then defaults."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed settings; `Settings.from_env()` builds them, tests build them directly."""
+
+    # where things live
+    redis_url: str = ""  # empty: `roundhouse up` starts a Redis server under data_dir
+    key_prefix: str = "rh:"
+    data_dir: Path = Path(".roundhouse")
+    models_dir: Path = Path("")  # empty: data_dir/models
+    media_dir: Path = Path("")  # empty: data_dir/media
+    env_file: Path = Path(".env")
+    hostname: str = field(default_factory=socket.gethostname)
+    environment: str = "local"  # local | production
+
+    # the API
+    bind_host: str = "127.0.0.1"
+    port: int = 8000
+    api_token: str = ""
+    open_reads: bool = True
+    allowed_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 64 * 1024
+
+    # jobs and events
+    job_events_max: int = 2000
+    feed_max: int = 20000
+    job_retention_s: int = 7 * 24 * 3600
+    progress_interval_s: float = 0.1
+    heartbeat_interval_s: float = 1.0
+    stale_after_s: float = 20.0
+    watchdog_interval_s: float = 5.0
+    worker_concurrency: int = 4
+
+    # providers (names kept from the original system)
+    llm_provider: str = "openai"
+    llm_model: str = ""
+    openai_api_key: str = ""
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_model: str = "gpt-4o-mini"
+    ollama_base_url: str = "http://127.0.0.1:11434"
+    ollama_model: str = "llama3.2"
+    ollama_max_pulls: int = 2
+    lmstudio_base_url: str = "http://127.0.0.1:1234"
+    lmstudio_model: str = ""
+    lmstudio_models_dir: Path = Path("~/.lmstudio/models")
+    compat_base_url: str = ""  # any OpenAI-compatible server (llama.cpp, vLLM, ...)
+    compat_model: str = ""
+    image_provider: str = "dalle"
+    image_model: str = "dall-e-3"
+    flux_api_url: str = "http://127.0.0.1:8001"
+    flux_model: str = "flux-schnell"
+    vision_provider: str = "gpt-vision"
+    vision_model: str = "gpt-4o-mini"
+    local_vision_api_url: str = "http://127.0.0.1:8002"
+    health_timeout_s: float = 2.0
+    health_ttl_s: float = 5.0
+    verify_timeout_s: float = 15.0
+
+    # Hugging Face
+    hf_endpoint: str = "https://huggingface.co"
+    hf_token: str = ""
+    disk_margin_bytes: int = 512 * 1024 * 1024
+
+    # local services: commands are settings, never request data
+    ollama_command: str = "ollama serve"
+    lmstudio_command: str = "lms server start"
+    flux_command: str = ""
+    vision_command: str = ""
+    compat_command: str = ""
+    service_start_deadline_s: float = 60.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from the environment and `.env` (the environment wins)."""
+        env = dict(os.environ if env is None else env)
+        env_file = Path(env.get("ROUNDHOUSE_ENV_FILE", ".env"))
+        if env_file.is_file():
+            for key, value in dotenv_values(env_file).items():
+                if value is not None:
+                    env.setdefault(key, value)
+        values: dict[str, Any] = {"env_file": env_file}
+        for f in fields(cls):
+            raw = _lookup(env, f.name)
+            if raw is not None:
+                values[f.name] = _convert(f.type, raw)
+        values.update(overrides)
+        return cls(**values).resolved()
+
+    def resolved(self) -> Settings:
+        """Fill the paths that default to places under data_dir."""
+        data = self.data_dir.expanduser().resolve()
+        return replace(
+            self,
+            data_dir=data,
+            models_dir=(self.models_dir if str(self.models_dir) not in ("", ".")
+                        else data / "models").expanduser().resolve(),
+            media_dir=(self.media_dir if str(self.media_dir) not in ("", ".")
+                       else data / "media").expanduser().resolve(),
+            lmstudio_models_dir=self.lmstudio_models_dir.expanduser(),
+        )
+
+    @property
+    def host_queue(self) -> str:
+        """The Celery queue for work bound to this machine's disk or processes."""
+        return f"host.{self.hostname}"
+
+
+# Names the original system used, mapped to our fields; everything else is ROUNDHOUSE_<FIELD>.
+_ALIASES = {
+    "redis_url": ("REDIS_URL",),
+    "llm_provider": ("LLM_PROVIDER",),
+    "llm_model": ("LLM_MODEL",),
+    "openai_api_key": ("OPENAI_API_KEY",),
+    "openai_base_url": ("OPENAI_BASE_URL",),
+    "openai_model": ("OPENAI_MODEL",),
+    "ollama_base_url": ("OLLAMA_BASE_URL",),
+    "ollama_model": ("OLLAMA_MODEL",),
+    "lmstudio_base_url": ("LMSTUDIO_BASE_URL", "LM_STUDIO_BASE_URL"),
+    "lmstudio_model": ("LMSTUDIO_MODEL",),
+    "lmstudio_models_dir": ("LMSTUDIO_MODELS_DIR",),
+    "image_provider": ("IMAGE_PROVIDER",),
+    "image_model": ("IMAGE_MODEL",),
+    "flux_api_url": ("FLUX_API_URL",),
+    "flux_model": ("FLUX_MODEL",),
+    "vision_provider": ("VISION_PROVIDER",),
+    "vision_model": ("VISION_MODEL",),
+    "local_vision_api_url": ("LOCAL_VISION_API_URL",),
+    "hf_endpoint": ("HF_ENDPOINT",),
+    "hf_token": ("HF_TOKEN",),
+    "environment": ("ROUNDHOUSE_ENV", "ENVIRONMENT"),
+}
+
+
+def _lookup(env: Mapping[str, str], name: str) -> str | None:
+    for key in (f"ROUNDHOUSE_{name.upper()}", *_ALIASES.get(name, ())):
+        if key in env:
+            return env[key]
+    return None
+
+
+def _convert(kind: Any, raw: str) -> Any:
+    kind = str(kind)
+    if kind == "bool":
+        return _bool(raw)
+    if kind == "int":
+        return int(raw)
+    if kind == "float":
+        return float(raw)
+    if kind == "Path":
+        return Path(raw)
+    if kind.startswith("tuple"):
+        return _list(raw)
+    return raw
