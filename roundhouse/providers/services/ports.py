@@ -1,0 +1,68 @@
+"""Is something already on a service's port, and is it the service, healthy?"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import httpx
+
+from roundhouse.core.errors import Conflict
+from roundhouse.providers.services import procfs
+from roundhouse.providers.services.catalog import ServiceSpec
+
+
+def _connect_host(host: str) -> str:
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+
+
+def listening(host: str, port: int, timeout_s: float = 0.2) -> bool:
+    """True if something accepts TCP connections on host:port."""
+    try:
+        with socket.create_connection((_connect_host(host), port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+def probe(url: str, timeout_s: float = 1.0) -> tuple[bool, str]:
+    """(healthy, what answered): healthy means a 2xx answer at the health URL."""
+    try:
+        response = httpx.get(url, timeout=timeout_s)
+    except httpx.HTTPError as exc:
+        return False, f"gave no HTTP answer ({type(exc).__name__})"
+    return response.is_success, f"answered HTTP {response.status_code}"
+
+
+def holder(port: int) -> str:
+    """Which process listens on the port, when we can see it (same user, Linux)."""
+    for pid in procfs.listeners(port):
+        argv = procfs.cmdline(pid)
+        if argv:
+            return f"pid {pid} ({' '.join(argv)[:120]})"
+    return ""
+
+
+def check_port(spec: ServiceSpec, timeout_s: float = 1.0) -> dict[str, Any] | None:
+    """None if the port is free; a result if our service already runs there; else Conflict."""
+    if not listening(spec.host, spec.port):
+        return None
+    healthy, answer = probe(spec.health_url, timeout_s)
+    if healthy:
+        message = f"{spec.title} is already running on port {spec.port} (not started by Roundhouse)"
+        return {
+            "status": "already_running",
+            "service": spec.name,
+            "port": spec.port,
+            "pid": None,
+            "message": message,
+            "managed": False,
+        }
+    who = holder(spec.port) or "another program"
+    raise Conflict(
+        f"cannot start {spec.title}: port {spec.port} is in use by {who}, which {answer} "
+        f"at {spec.health_url}",
+        hint=f"Stop what is using port {spec.port}, or point {spec.title} at another port",
+        service=spec.name,
+        port=spec.port,
+    )

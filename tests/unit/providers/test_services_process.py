@@ -1,0 +1,236 @@
+"""Starting, stopping and inspecting real service processes (tests.fakes.service)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from roundhouse.core.errors import Cancelled, Conflict, ProviderError
+from roundhouse.providers.services import procfs
+from roundhouse.providers.services.catalog import ServiceSpec, build_catalog
+from roundhouse.providers.services.launch import start
+from roundhouse.providers.services.ports import listening
+from roundhouse.providers.services.process import inspect, ours, stop
+from tests.fakes.service import free_port, running
+
+FAKE = f"{sys.executable} -m tests.fakes.service"
+
+
+class Control:
+    """Records reports; raises Cancelled once `cancel_after` checks have passed."""
+
+    def __init__(self, cancel_after: int | None = None) -> None:
+        self.reports: list[dict[str, Any]] = []
+        self.checks = 0
+        self.cancel_after = cancel_after
+
+    def report(self, **fields: Any) -> None:
+        self.reports.append(fields)
+
+    def check(self) -> None:
+        self.checks += 1
+        if self.cancel_after is not None and self.checks > self.cancel_after:
+            raise Cancelled()
+
+    def event(self, type_: str, **data: Any) -> None:
+        self.reports.append({"event": type_, **data})
+
+    def stages(self) -> list[str]:
+        return list(dict.fromkeys(r["stage"] for r in self.reports if r.get("stage")))
+
+
+def flux(port: int, args: str = "--mode ok", deadline: float = 10.0) -> ServiceSpec:
+    """The Flux slot of the catalog, configured to run the fake service."""
+    return build_catalog(
+        flux_command=f"{FAKE} --port {port} {args}",
+        flux_api_url=f"http://127.0.0.1:{port}",
+        service_start_deadline_s=deadline,
+    )["flux"]
+
+
+def wait_for(predicate: Any, timeout_s: float = 3.0) -> bool:
+    until = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > until:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+@pytest.fixture
+def started(tmp_path: Path) -> Any:
+    """Start services and stop whatever a test left running."""
+    records: list[dict[str, Any]] = []
+
+    def _start(spec: ServiceSpec, control: Control | None = None, **kw: Any) -> dict[str, Any]:
+        answer = start(spec, log_dir=tmp_path, control=control or Control(), **kw)
+        if answer.get("record"):
+            records.append(answer["record"])
+        return answer
+
+    yield _start
+    for record in records:
+        stop(record, timeout_s=1.0)
+
+
+def test_start_waits_for_health_then_stop_is_clean_and_idempotent(started: Any) -> None:
+    port, control = free_port(), Control()
+    answer = started(flux(port, "--mode ok --delay 0.3"), control)
+    record = answer["record"]
+    assert answer["status"] == "started" and answer["port"] == port
+    assert answer["pid"] == record["pid"] and procfs.alive(record["pid"])
+    assert procfs.alive(record["keeper_pid"]) and record["started_at"] <= time.time()
+    assert control.stages() == ["launching", "waiting for health", "ready"]
+    assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
+    assert inspect(record)["state"] == "running"
+
+    stopped = stop(record, timeout_s=5.0)
+    assert stopped["status"] == "stopped" and stopped["was_running"] and not stopped.get("killed")
+    assert not procfs.alive(record["pid"]) and not listening("127.0.0.1", port)
+    assert inspect(record)["state"] == "stopped"
+    again = stop(record)
+    assert again["status"] == "stopped" and again["was_running"] is False
+
+
+def test_stop_kills_a_service_that_ignores_sigterm(started: Any) -> None:
+    answer = started(flux(free_port(), "--mode ok --ignore-term"))
+    began = time.monotonic()
+    stopped = stop(answer["record"], timeout_s=0.5)
+    assert stopped["killed"] and "SIGKILL" in stopped["message"]
+    assert time.monotonic() - began < 3.0
+    assert ours(answer["record"]) == [] and not procfs.alive(answer["pid"])
+    assert inspect(answer["record"])["state"] == "stopped"
+
+
+def test_early_exit_reports_exit_code_and_log_tail(started: Any, tmp_path: Path) -> None:
+    with pytest.raises(ProviderError) as caught:
+        started(flux(free_port(), "--mode exit"))
+    error = caught.value
+    assert "exited with code 3" in error.message and error.details["returncode"] == 3
+    assert "fatal: could not load the model" in error.message
+    assert any("loading part 3" in line for line in error.details["log_tail"])
+    assert list(tmp_path.glob("*.exit"))
+
+
+def test_a_killed_service_is_seen_as_crashed(started: Any) -> None:
+    answer = started(flux(free_port()))
+    os.kill(answer["pid"], signal.SIGKILL)
+    assert wait_for(lambda: inspect(answer["record"])["state"] != "running")
+    state = inspect(answer["record"])
+    assert state["state"] == "crashed" and state["returncode"] == -9
+    assert "SIGKILL" in state["message"] and state["log_tail"]
+
+
+def test_never_healthy_hits_the_deadline_and_is_stopped(started: Any) -> None:
+    port = free_port()
+    began = time.monotonic()
+    with pytest.raises(ProviderError, match="did not become healthy within 0.6 s") as caught:
+        started(flux(port, "--mode never-healthy", deadline=0.6))
+    assert time.monotonic() - began < 3.0
+    assert any("503" in line for line in caught.value.details["log_tail"])
+    assert not listening("127.0.0.1", port)
+
+
+def test_cancel_while_waiting_stops_what_was_started(started: Any, tmp_path: Path) -> None:
+    control = Control(cancel_after=4)
+    with pytest.raises(Cancelled):
+        started(flux(free_port(), "--mode ok --delay 30"), control)
+    assert list(tmp_path.glob("*.stop")) and list(tmp_path.glob("*.exit"))
+
+
+def test_port_held_by_a_healthy_server_is_already_running(started: Any, tmp_path: Path) -> None:
+    port = free_port()
+    with running(port):
+        answer = started(flux(port))
+    assert answer["status"] == "already_running" and answer["pid"] is None
+    assert answer["record"] is None and "not started by Roundhouse" in answer["message"]
+    assert not list(tmp_path.iterdir())
+
+
+def test_port_held_by_an_unhealthy_server_is_an_error_naming_it(started: Any) -> None:
+    port = free_port()
+    with running(port, status=503), pytest.raises(Conflict) as caught:
+        started(flux(port))
+    assert f"port {port} is in use by pid {os.getpid()}" in caught.value.message
+    assert "HTTP 503" in caught.value.message
+
+
+def test_a_launcher_that_exits_0_hands_the_service_on(started: Any) -> None:
+    port = free_port()
+    launch = (
+        "import subprocess, sys; subprocess.Popen([sys.executable, '-m', 'tests.fakes.service',"
+        f" '--port', '{port}', '--delay', '0.2'], start_new_session=True)"
+    )
+    spec = build_catalog(
+        flux_command=f"{sys.executable} -c {launch!r}", flux_api_url=f"http://127.0.0.1:{port}"
+    )["flux"]
+    try:
+        answer = started(spec)
+        assert answer["status"] == "started" and answer["record"]["detached"]
+        assert inspect(answer["record"])["state"] == "exited"
+    finally:
+        for pid in procfs.listeners(port):
+            os.kill(pid, signal.SIGTERM)
+
+
+def test_a_reused_pid_is_never_signalled(tmp_path: Path) -> None:
+    other = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        record = {
+            "service": "flux",
+            "port": 1,
+            "pid": other.pid,
+            "keeper_pid": other.pid,
+            "exit_file": str(tmp_path / "x.exit"),
+            "stop_file": str(tmp_path / "x.stop"),
+            "log_path": str(tmp_path / "x.log"),
+        }
+        assert stop(record, timeout_s=0.2)["was_running"] is False
+        assert other.poll() is None and inspect(record)["state"] == "crashed"
+    finally:
+        other.kill()
+        other.wait()
+
+
+def _own_startup_s(port: int) -> float:
+    """How long the fake service takes to answer when started directly, polled every 5 ms."""
+    began = time.monotonic()
+    proc = subprocess.Popen(
+        [*FAKE.split(), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).is_success:
+                    return time.monotonic() - began
+            except httpx.HTTPError:
+                time.sleep(0.005)
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def test_overhead_of_a_start_is_small(started: Any, capsys: Any) -> None:
+    """Measured, printed, not asserted: start-to-ready minus the service's own start-up."""
+    overheads = []
+    for _ in range(3):
+        own = _own_startup_s(free_port())
+        spec = flux(free_port())
+        began = time.monotonic()
+        answer = started(spec)
+        overheads.append(time.monotonic() - began - own)
+        stop(answer["record"])
+    with capsys.disabled():
+        print(
+            f"\nservice start overhead: median {statistics.median(overheads) * 1000:.0f} ms "
+            f"(runs: {', '.join(f'{o * 1000:.0f}' for o in overheads)} ms)"
+        )
