@@ -1,0 +1,66 @@
+"""The Flask app factory: settings in, a ready app out; one blueprint per area."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from flask import Flask
+
+from roundhouse.api import access, errors, health, jobs, pages, ws
+from roundhouse.api.deps import Services
+from roundhouse.api.relay import Relay
+from roundhouse.core.jobs import JobStore, Limits
+from roundhouse.core.keys import Keys
+from roundhouse.core.redis import connect
+from roundhouse.core.settings import Settings
+
+BLUEPRINTS = (health.bp, jobs.bp, pages.bp, ws.bp)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    client: redis.Redis | None = None,
+    enqueue: Callable[[dict[str, Any]], None] | None = None,
+    background: bool = False,
+) -> Flask:
+    """Build the app; `background` starts this process's watchdog (servers, not tests)."""
+    settings = settings or Settings.from_env()
+    client = client or connect(settings.redis_url)
+    keys = Keys(settings.key_prefix)
+    store = JobStore(
+        client, keys, Limits(settings.job_events_max, settings.feed_max, settings.job_retention_s)
+    )
+    app = Flask(__name__, static_folder=None)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 25}
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    svc = Services(settings, client, keys, store, enqueue or _celery_enqueue(), Relay(client, keys))
+    app.extensions["roundhouse"] = svc
+    errors.register(app)
+    access.install(app)
+    ws.sock.init_app(app)
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
+    if background:
+        _start_background(svc)
+    return app
+
+
+def _celery_enqueue() -> Callable[[dict[str, Any]], None]:
+    def send(job: dict[str, Any]) -> None:
+        from roundhouse.tasks.app import celery
+        from roundhouse.tasks.enqueue import enqueue
+
+        enqueue(celery, job)
+
+    return send
+
+
+def _start_background(svc: Services) -> None:
+    from roundhouse.tasks.watchdog import start_thread
+
+    start_thread(svc.jobs, svc.enqueue, svc.settings)
+    svc.relay.start()

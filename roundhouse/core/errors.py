@@ -1,18 +1,18 @@
 """Errors a user can read, raised anywhere and mapped to HTTP in one place (api/errors.py).
 
-    AppError                 message (+ hint: what to do about it, + details: data for the UI)
-      InvalidRequest         the request is wrong; nothing was changed            -> 400
-      Unauthorized           no or wrong API token                                 -> 401
-      Forbidden              not allowed from here (Origin, bind address)         -> 403
-      NotFound               no such job / model / service                         -> 404
-      Conflict               valid, but the current state says no                  -> 409
-      PayloadTooLarge        request body over the limit                           -> 413
-      VerificationFailed     a switch's test prompt failed; old state kept         -> 422
-      ProviderError          an outside service answered badly                     -> 502
-      Unavailable            an outside service is down; start it first            -> 503
-    JobStopped               not an error: the job was asked to stop
-      Cancelled              ... and ends `cancelled`
-      Paused                 ... and ends `paused`, keeping its partial data
+AppError                 message (+ hint: what to do about it, + details: data for the UI)
+  InvalidRequest         the request is wrong; nothing was changed            -> 400
+  Unauthorized           no or wrong API token                                 -> 401
+  Forbidden              not allowed from here (Origin, bind address)         -> 403
+  NotFound               no such job / model / service                         -> 404
+  Conflict               valid, but the current state says no                  -> 409
+  PayloadTooLarge        request body over the limit                           -> 413
+  VerificationFailed     a switch's test prompt failed; old state kept         -> 422
+  ProviderError          an outside service answered badly                     -> 502
+  Unavailable            an outside service is down; start it first            -> 503
+JobStopped               not an error: the job was asked to stop
+  Cancelled              ... and ends `cancelled`
+  Paused                 ... and ends `paused`, keeping its partial data
 """
 
 from __future__ import annotations

@@ -113,10 +113,14 @@ class Settings:
         return replace(
             self,
             data_dir=data,
-            models_dir=(self.models_dir if str(self.models_dir) not in ("", ".")
-                        else data / "models").expanduser().resolve(),
-            media_dir=(self.media_dir if str(self.media_dir) not in ("", ".")
-                       else data / "media").expanduser().resolve(),
+            models_dir=(
+                self.models_dir if str(self.models_dir) not in ("", ".") else data / "models"
+            )
+            .expanduser()
+            .resolve(),
+            media_dir=(self.media_dir if str(self.media_dir) not in ("", ".") else data / "media")
+            .expanduser()
+            .resolve(),
             lmstudio_models_dir=self.lmstudio_models_dir.expanduser(),
         )
 

@@ -1,0 +1,40 @@
+"""Typed access to the per-app services, so views never build clients themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import redis
+from flask import current_app
+
+from roundhouse.core.jobs import JobStore
+from roundhouse.core.keys import Keys
+from roundhouse.core.settings import Settings
+
+if TYPE_CHECKING:
+    from roundhouse.api.relay import Relay
+
+
+@dataclass
+class Services:
+    settings: Settings
+    redis: redis.Redis
+    keys: Keys
+    jobs: JobStore
+    enqueue: Callable[[dict[str, Any]], None]
+    relay: Relay
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def services() -> Services:
+    return current_app.extensions["roundhouse"]
+
+
+def jobs() -> JobStore:
+    return services().jobs
+
+
+def settings() -> Settings:
+    return services().settings

@@ -1,0 +1,80 @@
+"""/api/jobs: list, read, follow, cancel, pause and resume jobs of every kind."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from roundhouse.api import sse
+from roundhouse.api.body import int_arg, json_object
+from roundhouse.api.deps import jobs, services
+from roundhouse.api.submit import accepted, submit
+from roundhouse.api.watch import Watch
+from roundhouse.core.errors import Conflict, InvalidRequest
+from roundhouse.core.models import JobState
+from roundhouse.tasks.jobs import demo
+
+bp = Blueprint("jobs", __name__, url_prefix="/api/jobs")
+
+#: Kinds that may be created directly through POST /api/jobs, with their validators.
+DIRECT = {"demo.count": demo.validate}
+
+
+@bp.get("")
+def list_jobs():  # type: ignore[no-untyped-def]
+    page, next_offset = jobs().list(
+        state=request.args.get("state") or None,
+        kind=request.args.get("kind") or None,
+        limit=int_arg("limit", 50, 1, 500),
+        offset=int_arg("offset", 0, 0, 10**9),
+    )
+    return jsonify({"jobs": page, "next_offset": next_offset})
+
+
+@bp.post("")
+def create_job():  # type: ignore[no-untyped-def]
+    body = json_object({"kind", "params"})
+    kind = body.get("kind")
+    if kind not in DIRECT:
+        raise InvalidRequest(
+            f"Jobs of kind {kind!r} cannot be created here.",
+            hint="POST /api/jobs takes kind "
+            + ", ".join(DIRECT)
+            + "; other kinds have their own endpoints.",
+        )
+    params = DIRECT[kind](body.get("params") or {})
+    return accepted(*submit(kind, params))
+
+
+@bp.get("/<job_id>")
+def get_job(job_id: str):  # type: ignore[no-untyped-def]
+    return jsonify(jobs().get(job_id))
+
+
+@bp.get("/<job_id>/events")
+def job_events(job_id: str):  # type: ignore[no-untyped-def]
+    jobs().get(job_id)  # 404 before the stream starts
+    watch = Watch(services(), ids=[job_id], after={job_id: sse.last_event_id()})
+    return sse.job_stream(watch)
+
+
+@bp.post("/<job_id>/cancel")
+def cancel(job_id: str):  # type: ignore[no-untyped-def]
+    return jsonify(jobs().request_stop(job_id, "cancel"))
+
+
+@bp.post("/<job_id>/pause")
+def pause(job_id: str):  # type: ignore[no-untyped-def]
+    return jsonify(jobs().request_stop(job_id, "pause"))
+
+
+@bp.post("/<job_id>/resume")
+def resume(job_id: str):  # type: ignore[no-untyped-def]
+    job = jobs().get(job_id)
+    if job["state"] != JobState.PAUSED:
+        raise Conflict(f"Job {job_id} is {job['state']}; only a paused job can be resumed.")
+    fields = {"state": JobState.QUEUED.value, "stage": "queued", "message": "Resuming"}
+    if jobs().update(job_id, fields, allowed=(JobState.PAUSED.value,), snapshot=job) is None:
+        raise Conflict(f"Job {job_id} changed state; try again.")
+    job = jobs().get(job_id)
+    services().enqueue(job)
+    return jsonify(job), 202

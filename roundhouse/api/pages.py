@@ -1,0 +1,24 @@
+"""The web page: static files from frontend/, same origin as the API, no build step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, send_from_directory
+
+FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    response = send_from_directory(FRONTEND, "index.html")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/static/<path:name>")
+def static_file(name: str):  # type: ignore[no-untyped-def]
+    response = send_from_directory(FRONTEND, name)
+    response.headers["Cache-Control"] = "no-cache"
+    return response

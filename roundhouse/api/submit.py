@@ -1,0 +1,54 @@
+"""Create a job and hand it to Celery: the one path every endpoint that starts work takes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+
+from roundhouse.api.deps import services
+from roundhouse.core.errors import Unavailable
+from roundhouse.core.models import JobState
+from roundhouse.tasks import kinds
+from roundhouse.tasks.enqueue import queue_for
+
+
+def submit(
+    kind: str, params: dict[str, Any], *, dedup: str | None = None, message: str = "Queued"
+) -> tuple[dict[str, Any], bool]:
+    """Queued job (or the live one owning `dedup`) and whether it is new."""
+    svc = services()
+    spec = kinds.get(kind)
+    queue = queue_for(spec, params, svc.settings.hostname)
+    job, created = svc.jobs.create(
+        kind, params, dedup=dedup, queue=queue, pausable=spec.pausable, message=message
+    )
+    if created:
+        try:
+            svc.enqueue(job)
+        except Exception as exc:
+            svc.jobs.finish(
+                job["id"],
+                JobState.FAILED,
+                {"error": "Could not queue the job: the broker is unreachable."},
+                allowed=(JobState.QUEUED.value,),
+                snapshot=job,
+            )
+            raise Unavailable(
+                "broker", "could not queue the job", hint="Check that Redis is running."
+            ) from exc
+    return job, created
+
+
+def accepted(job: dict[str, Any], created: bool):  # type: ignore[no-untyped-def]
+    """202 with the job and where to follow it."""
+    body = {
+        **job,
+        "joined": not created,
+        "events_url": f"/api/jobs/{job['id']}/events",
+        "url": f"/api/jobs/{job['id']}",
+    }
+    response = jsonify(body)
+    response.status_code = 202
+    response.headers["Location"] = body["url"]
+    return response

@@ -1,0 +1,118 @@
+"""A client's view of the event stream: catch-up (snapshot or replay) then live, no gaps, no
+duplicates. Shared by the WebSocket and SSE endpoints."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from roundhouse.api.deps import Services
+from roundhouse.api.relay import ALL, Subscription, feed_id_key, seq_of, with_cursor
+from roundhouse.core import feed
+from roundhouse.core.errors import NotFound
+
+RECENT = 100
+
+
+def snapshot_frame(jobs: list[dict[str, Any]], cursor: str | None = None) -> str:
+    body: dict[str, Any] = {"type": "snapshot", "jobs": jobs}
+    if cursor:
+        body["cursor"] = cursor
+    return json.dumps(body, separators=(",", ":"), default=str)
+
+
+class Watch:
+    """Watches every job (`all_jobs`) or the given ids, resuming from a cursor or seqs."""
+
+    def __init__(
+        self,
+        svc: Services,
+        *,
+        all_jobs: bool = False,
+        ids: list[str] | None = None,
+        cursor: str | None = None,
+        after: dict[str, int] | None = None,
+    ) -> None:
+        self.svc, self.all_jobs = svc, all_jobs
+        self.cursor, self.after = cursor, dict(after or {})
+        self.ids = list(ids or [])
+        self.last_seq: dict[str, int] = {}
+        self.min_fid = (0, 0)
+        self.sub: Subscription | None = None
+
+    def open(self) -> list[str]:
+        """Subscribe first, then catch up, so nothing falls between the two."""
+        topics = {ALL} if self.all_jobs else set(self.ids)
+        self.sub = self.svc.relay.subscribe(topics)
+        frames = self._catch_up_all() if self.all_jobs else []
+        for job_id in self.ids:
+            frames += self._catch_up_job(job_id)
+        return frames
+
+    def add(self, ids: list[str], after: dict[str, int]) -> list[str]:
+        """Watch more jobs on the same connection."""
+        new = [i for i in ids if i not in self.last_seq]
+        self.after.update(after)
+        assert self.sub is not None
+        self.sub.add(set(new))
+        frames: list[str] = []
+        for job_id in new:
+            frames += self._catch_up_job(job_id)
+        return frames
+
+    def next(self, timeout: float) -> list[str]:
+        """Frames for the next live entry (empty on timeout or if it was already sent)."""
+        assert self.sub is not None
+        entry = self.sub.get(timeout)
+        if entry is None:
+            return []
+        fid, job_id, event = entry
+        if self.all_jobs:
+            if feed_id_key(fid) <= self.min_fid:
+                return []
+            return [with_cursor(event, fid)]
+        seq = seq_of(event)
+        if job_id and seq <= self.last_seq.get(job_id, 0):
+            return []
+        if job_id:
+            self.last_seq[job_id] = seq
+        return [event]
+
+    @property
+    def overflowed(self) -> bool:
+        return bool(self.sub and self.sub.overflowed)
+
+    def close(self) -> None:
+        if self.sub:
+            self.sub.close()
+
+    def _catch_up_all(self) -> list[str]:
+        r, keys = self.svc.redis, self.svc.keys
+        entries = feed.since(r, keys, self.cursor) if self.cursor else None
+        if entries is None:
+            last = feed.last_id(r, keys)
+            self.min_fid = feed_id_key(last)
+            jobs, _ = self.svc.jobs.list(limit=RECENT)
+            return [snapshot_frame(jobs, last)]
+        if entries:
+            self.min_fid = feed_id_key(entries[-1][0])
+        elif self.cursor:
+            self.min_fid = feed_id_key(self.cursor)
+        return [with_cursor(e, fid) for fid, _, e in entries]
+
+    def _catch_up_job(self, job_id: str) -> list[str]:
+        try:
+            job = self.svc.jobs.get(job_id)
+        except NotFound as exc:
+            return [json.dumps({"type": "error", "id": job_id, **exc.to_dict()})]
+        if job_id not in self.after:
+            self.last_seq[job_id] = job["seq"]
+            return [snapshot_frame([job])]
+        after = self.after[job_id]
+        events = self.svc.jobs.events(job_id, after)
+        frames = []
+        if after and (not events or seq_of(events[0]) > after + 1) and job["seq"] > after:
+            frames.append(snapshot_frame([job]))  # the missed events were trimmed
+        frames += events
+        self.last_seq[job_id] = max([after, *(seq_of(e) for e in events)])
+        return frames

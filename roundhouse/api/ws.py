@@ -1,0 +1,96 @@
+"""The WebSocket at /ws: subscribe to all jobs or some, resume from a cursor, then live.
+
+Client -> server (JSON):
+  {"subscribe": "all", "cursor": "<feed id>"}            every job and every other event
+  {"subscribe": ["<job id>", ...], "after": {"<id>": seq}}  those jobs (replay after seq)
+  {"ping": 1}
+Server -> client: event JSON (DESIGN.md shape; "cursor" added on the all-jobs feed),
+  {"type": "snapshot", "jobs": [...], "cursor": ...} when catching up by state,
+  {"type": "error", "message": ...} for a bad message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import Blueprint
+from flask_sock import Sock
+from simple_websocket import ConnectionClosed
+
+from roundhouse.api.deps import services
+from roundhouse.api.watch import Watch
+
+log = logging.getLogger(__name__)
+sock = Sock()
+bp = Blueprint("ws", __name__)
+
+#: How long the first message may take, and how often an idle socket is checked.
+HELLO_TIMEOUT_S = 10.0
+POLL_S = 0.5
+
+
+def _parse(raw: Any) -> dict[str, Any]:
+    try:
+        message = json.loads(raw)
+    except (TypeError, ValueError):
+        return {"_error": "Messages must be JSON objects."}
+    return message if isinstance(message, dict) else {"_error": "Messages must be JSON objects."}
+
+
+def _error(text: str) -> str:
+    return json.dumps({"type": "error", "error": "invalid_request", "message": text})
+
+
+def _watch_from(message: dict[str, Any]) -> Watch | str:
+    target = message.get("subscribe")
+    after = message.get("after") or {}
+    if not isinstance(after, dict) or not all(isinstance(v, int) for v in after.values()):
+        return 'after must map job ids to the last seq seen, e.g. {"abc": 12}.'
+    if target == "all":
+        cursor = message.get("cursor")
+        return Watch(services(), all_jobs=True, cursor=cursor if isinstance(cursor, str) else None)
+    if isinstance(target, list) and target and all(isinstance(i, str) for i in target):
+        return Watch(services(), ids=target[:500], after=after)
+    return 'Send {"subscribe": "all"} or {"subscribe": ["<job id>", ...]} first.'
+
+
+@sock.route("/ws", bp=bp)
+def websocket(ws: Any) -> None:
+    first = _parse(ws.receive(timeout=HELLO_TIMEOUT_S))
+    watch = _watch_from(first) if "_error" not in first else first["_error"]
+    if isinstance(watch, str):
+        ws.send(_error(watch))
+        ws.close(reason=1008, message="bad subscribe")
+        return
+    try:
+        for frame in watch.open():
+            ws.send(frame)
+        _pump(ws, watch)
+    except ConnectionClosed:
+        pass
+    finally:
+        watch.close()
+
+
+def _pump(ws: Any, watch: Watch) -> None:
+    while ws.connected:
+        incoming = ws.receive(timeout=0)
+        if incoming is not None:
+            _handle(ws, watch, _parse(incoming))
+        for frame in watch.next(POLL_S):
+            ws.send(frame)
+        if watch.overflowed:
+            ws.close(reason=1013, message="too far behind; reconnect with your cursor")
+            return
+
+
+def _handle(ws: Any, watch: Watch, message: dict[str, Any]) -> None:
+    if "ping" in message:
+        ws.send(json.dumps({"type": "pong"}))
+    elif isinstance(message.get("subscribe"), list):
+        for frame in watch.add([str(i) for i in message["subscribe"]], message.get("after") or {}):
+            ws.send(frame)
+    else:
+        ws.send(_error(message.get("_error", "Unknown message.")))

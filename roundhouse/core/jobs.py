@@ -1,0 +1,292 @@
+"""The job store: the single source of truth for every job, its events and its indexes."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from roundhouse.core import scripts
+from roundhouse.core.errors import Conflict, InvalidRequest, NotFound
+from roundhouse.core.keys import Keys
+from roundhouse.core.models import (
+    ACTIVE,
+    TERMINAL,
+    JobState,
+    decode_job,
+    encode_fields,
+    job_event,
+    now,
+)
+
+_STOP_ACTIONS = ("cancel", "pause")
+
+
+@dataclass(frozen=True)
+class Limits:
+    job_events_max: int = 2000
+    feed_max: int = 20000
+    retention_s: int = 7 * 24 * 3600
+
+
+def new_job_id() -> str:
+    """Short enough to read in a log, random enough to never collide."""
+    return uuid.uuid4().hex[:16]
+
+
+class JobStore:
+    """Create, change and read jobs; every change is one atomic script with its event."""
+
+    def __init__(self, r: redis.Redis, keys: Keys, limits: Limits = Limits()) -> None:
+        self.r, self.keys, self.limits = r, keys, limits
+        self._create = r.register_script(scripts.CREATE)
+        self._emit = r.register_script(scripts.EMIT)
+
+    # -- creating ---------------------------------------------------------------------------
+    def create(
+        self,
+        kind: str,
+        params: dict[str, Any],
+        *,
+        dedup: str | None = None,
+        queue: str = "default",
+        pausable: bool = False,
+        message: str = "Queued",
+        job_id: str | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Make a queued job; with `dedup`, a live job owning that artifact is returned instead."""
+        job_id = job_id or new_job_id()
+        ts = now()
+        job = {
+            "id": job_id,
+            "kind": kind,
+            "state": JobState.QUEUED.value,
+            "stage": "queued",
+            "progress": 0.0,
+            "done": None,
+            "total": None,
+            "speed": None,
+            "eta": None,
+            "message": message,
+            "error": None,
+            "hint": None,
+            "params": params,
+            "result": None,
+            "host": None,
+            "queue": queue,
+            "pausable": pausable,
+            "dedup": dedup,
+            "attempts": 0,
+            "created_at": ts,
+            "updated_at": ts,
+            "cancel": None,
+        }
+        event = job_event(job, event="created")
+        pairs = _flat(encode_fields(job))
+        created, owner, _ = self._create(
+            keys=[
+                self.keys.job(job_id),
+                self.keys.job_events(job_id),
+                self.keys.feed,
+                self.keys.jobs,
+                self.keys.dedup(dedup or ""),
+            ],
+            args=[
+                job_id,
+                "1" if dedup else "0",
+                self.keys.job(""),
+                self.limits.job_events_max,
+                self.limits.feed_max,
+                _dumps(event),
+                ts,
+                *pairs,
+            ],
+        )
+        return self.get(owner), bool(created)
+
+    # -- reading ----------------------------------------------------------------------------
+    def get(self, job_id: str) -> dict[str, Any]:
+        raw = self.r.hgetall(self.keys.job(job_id))
+        if not raw:
+            raise NotFound(
+                f"No job with id {job_id!r}.",
+                hint="List jobs with GET /api/jobs; finished jobs are kept for "
+                f"{self.limits.retention_s // 86400} days.",
+            )
+        return decode_job(raw)
+
+    def stop_request(self, job_id: str) -> str | None:
+        """'cancel', 'pause' or None: what the user asked a running job to do."""
+        return self.r.hget(self.keys.job(job_id), "cancel") or None
+
+    def list(
+        self, *, state: str | None = None, kind: str | None = None, limit: int = 50, offset: int = 0
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """Newest first; returns the page and the offset of the next page (None at the end)."""
+        if state and state not in {s.value for s in JobState}:
+            raise InvalidRequest(
+                f"Unknown state {state!r}.",
+                hint="Use one of: " + ", ".join(s.value for s in JobState),
+            )
+        found: list[dict[str, Any]] = []
+        position, batch = offset, max(limit * 2, 50)
+        while len(found) < limit:
+            ids = self.r.zrevrange(self.keys.jobs, position, position + batch - 1)
+            if not ids:
+                return found, None
+            for job_id, job in zip(ids, self._many(ids), strict=True):
+                position += 1
+                if job is None:
+                    self.r.zrem(self.keys.jobs, job_id)  # expired by retention
+                    continue
+                if (state is None or job["state"] == state) and (
+                    kind is None or job["kind"] == kind
+                ):
+                    found.append(job)
+                    if len(found) == limit:
+                        break
+        return found, position
+
+    def _many(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        pipe = self.r.pipeline(transaction=False)
+        for job_id in ids:
+            pipe.hgetall(self.keys.job(job_id))
+        return [decode_job(raw) if raw else None for raw in pipe.execute()]
+
+    def events(self, job_id: str, after_seq: int = 0, count: int = 5000) -> list[str]:
+        """The job's events after `after_seq`, as the JSON strings the relay sends."""
+        entries = self.r.xrange(self.keys.job_events(job_id), f"(0-{after_seq}", "+", count)
+        return [fields["e"] for _, fields in entries]
+
+    # -- changing ---------------------------------------------------------------------------
+    def update(
+        self,
+        job_id: str,
+        fields: dict[str, Any],
+        *,
+        allowed: tuple[str, ...] = (),
+        mode: str = "",
+        event: dict[str, Any] | None = None,
+        snapshot: dict[str, Any] | None = None,
+        run: str = "",
+    ) -> int | None:
+        """Apply `fields` and emit their event if the job is in an `allowed` state; seq or None.
+
+        `run` is the claiming attempt's token: a worker presumed dead that wakes up later
+        cannot overwrite the job another worker has since taken over.
+        """
+        fields = {**fields, "updated_at": now()}
+        if event is None:
+            event = job_event(
+                {**(snapshot or {}), "id": job_id, **fields},
+                event="state" if "state" in fields else "progress",
+            )
+        dedup_key = ""
+        if mode == "terminal" and snapshot and snapshot.get("dedup"):
+            dedup_key = self.keys.dedup(snapshot["dedup"])
+        out = self._emit(
+            keys=[
+                self.keys.job(job_id),
+                self.keys.job_events(job_id),
+                self.keys.feed,
+                self.keys.running,
+                self.keys.jobs,
+            ],
+            args=[
+                ",".join(allowed),
+                self.limits.job_events_max,
+                self.limits.feed_max,
+                _dumps(event),
+                job_id,
+                mode,
+                now(),
+                self.limits.retention_s,
+                dedup_key,
+                run,
+                *_flat(encode_fields(fields)),
+            ],
+        )
+        return int(out[0]) if out else None
+
+    def request_stop(self, job_id: str, action: str) -> dict[str, Any]:
+        """Cancel or pause: a queued/paused job stops at once, a running one is told to."""
+        if action not in _STOP_ACTIONS:
+            raise InvalidRequest(f"Unknown action {action!r}.", hint="Use cancel or pause.")
+        job = self.get(job_id)
+        state = job["state"]
+        if state in TERMINAL:
+            raise Conflict(f"Job {job_id} already {state}; there is nothing to {action}.")
+        if action == "pause" and not job.get("pausable"):
+            raise Conflict(f"A {job['kind']} job cannot be paused; cancel it instead.")
+        if state == JobState.RUNNING:
+            self.r.hset(self.keys.job(job_id), "cancel", action)
+            self.update(
+                job_id,
+                {"message": f"{action.capitalize()} requested"},
+                allowed=(JobState.RUNNING,),
+                snapshot=job,
+            )
+        elif action == "cancel":
+            self.finish(
+                job_id,
+                JobState.CANCELLED,
+                {"message": "Cancelled"},
+                allowed=(JobState.QUEUED, JobState.PAUSED),
+                snapshot=job,
+            )
+        elif state == JobState.QUEUED:
+            self.update(
+                job_id,
+                {"state": JobState.PAUSED.value, "stage": "paused", "message": "Paused"},
+                allowed=(JobState.QUEUED,),
+                mode="idle",
+                snapshot=job,
+            )
+        return self.get(job_id)
+
+    def finish(
+        self,
+        job_id: str,
+        state: JobState,
+        fields: dict[str, Any],
+        *,
+        allowed: tuple[str, ...] = (JobState.RUNNING,),
+        snapshot: dict[str, Any] | None = None,
+        run: str = "",
+    ) -> int | None:
+        """Move a job to a terminal state, releasing its dedup key and running slot."""
+        assert state in TERMINAL
+        snapshot = snapshot or self.get(job_id)
+        body = {**fields, "state": state.value, "finished_at": now(), "cancel": ""}
+        body.setdefault("stage", state.value)
+        return self.update(
+            job_id, body, allowed=allowed, mode="terminal", snapshot=snapshot, run=run
+        )
+
+    # -- liveness ---------------------------------------------------------------------------
+    def heartbeat(self, job_ids: list[str]) -> None:
+        if job_ids:
+            ts = now()
+            self.r.zadd(self.keys.running, {job_id: ts for job_id in job_ids}, xx=True)
+
+    def stale(self, older_than_s: float) -> list[str]:
+        return self.r.zrangebyscore(self.keys.running, "-inf", now() - older_than_s)
+
+    def prune(self) -> int:
+        """Drop index entries of jobs past retention (their hashes have expired)."""
+        cutoff = now() - self.limits.retention_s
+        return self.r.zremrangebyscore(self.keys.jobs, "-inf", cutoff)
+
+    def is_active(self, job: dict[str, Any]) -> bool:
+        return job["state"] in ACTIVE
+
+
+def _flat(mapping: dict[str, str]) -> list[str]:
+    return [item for pair in mapping.items() for item in pair]
+
+
+def _dumps(event: dict[str, Any]) -> str:
+    return json.dumps(event, separators=(",", ":"), default=str)

@@ -1,0 +1,56 @@
+// Boot: views, the jobs drawer, the live connection. Each area adds itself with addView().
+import { api, explain } from "./api.js";
+import { connect } from "./live.js";
+import { mountJobs } from "./jobs.js";
+import { el } from "./format.js";
+
+const views = [];
+
+export function addView(id, title, section) {
+  if (section && !document.getElementById(id)) document.getElementById("main").append(section);
+  views.push({ id, title });
+}
+
+function show(id) {
+  for (const v of views) {
+    document.getElementById(v.id).hidden = v.id !== id;
+    document.querySelector(`#views [data-view="${v.id}"]`)?.setAttribute("aria-current", v.id === id ? "page" : "false");
+  }
+  if (location.hash !== `#${id}`) history.replaceState(null, "", `#${id}`);
+}
+
+function mountNav() {
+  const nav = document.getElementById("views");
+  nav.replaceChildren(...views.map((v) => el("button", { "data-view": v.id, onclick: () => show(v.id) }, v.title)));
+  const wanted = location.hash.slice(1);
+  show(views.some((v) => v.id === wanted) ? wanted : views[0].id);
+}
+
+function mountDemo() {
+  const form = document.getElementById("demo-form");
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const data = new FormData(form);
+    const out = form.querySelector(".form-error");
+    out.textContent = "";
+    try {
+      await api("/api/jobs", { method: "POST", body: { kind: "demo.count",
+        params: { steps: Number(data.get("steps")), interval: Number(data.get("interval")) } } });
+    } catch (e) { out.textContent = explain(e); }
+  });
+}
+
+async function boot() {
+  addView("home", "Overview");
+  const areas = ["./providers.js", "./models.js", "./beam.js"];
+  for (const path of areas) {
+    try { const mod = await import(path); await mod.mount?.({ addView }); }
+    catch (e) { if (!String(e).includes("Failed to fetch dynamically imported module")) console.error(e); }
+  }
+  mountNav();
+  mountJobs();
+  mountDemo();
+  connect();
+}
+
+boot();

@@ -1,0 +1,61 @@
+"""The Celery app: Redis broker, one task per job kind, and nothing stored in a result backend."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+
+from celery import Celery, signals
+from kombu import Queue
+
+from roundhouse.core.settings import Settings
+from roundhouse.tasks import context, kinds, runner, watchdog
+from roundhouse.tasks import jobs as _kinds  # noqa: F401  (registers every kind)
+from roundhouse.tasks.enqueue import enqueue
+
+log = logging.getLogger(__name__)
+
+
+def make_celery(settings: Settings) -> Celery:
+    """A Celery app whose tasks are thin: only the job id crosses the broker."""
+    app = Celery("roundhouse", broker=settings.redis_url, set_as_current=False)
+    app.conf.update(
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_send_task_events=True,
+        task_send_sent_event=True,
+        task_default_queue=kinds.DEFAULT,
+        task_queues=[
+            Queue(q) for q in (kinds.DEFAULT, kinds.DOWNLOADS, kinds.BEAM, settings.host_queue)
+        ],
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 3600},
+        worker_concurrency=settings.worker_concurrency,
+        worker_hijack_root_logger=False,
+    )
+    for name in kinds.all_kinds():
+        _register(app, name)
+    return app
+
+
+def _register(app: Celery, kind: str) -> None:
+    def task(job_id: str) -> str | None:
+        return runner.run(job_id, context.jobs(), context.settings())
+
+    task.__name__ = kind.replace(".", "_")
+    app.task(name=kinds.task_name(kind), bind=False)(task)
+
+
+celery = make_celery(context.settings())
+
+
+@signals.worker_ready.connect
+def _start_watchdog(sender: object = None, **_: object) -> None:
+    """Every worker sweeps for lost jobs (a Redis lock makes it one sweep per interval)."""
+    name = f"{os.getpid()}@{socket.gethostname()}"
+    watchdog.start_thread(
+        context.jobs(), lambda job: enqueue(celery, job), context.settings(), worker_name=name
+    )

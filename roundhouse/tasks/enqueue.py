@@ -1,0 +1,25 @@
+"""Send a job to Celery: only its id crosses the broker, on its kind's queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+
+from roundhouse.tasks import kinds
+
+
+def queue_for(kind: kinds.Kind, params: dict[str, Any], hostname: str) -> str:
+    """Work bound to a machine goes to that machine's queue (default: this one)."""
+    if kind.queue == kinds.HOST:
+        return f"host.{params.get('host') or hostname}"
+    return kind.queue
+
+
+def enqueue(app: Celery, job: dict[str, Any]) -> None:
+    app.send_task(
+        kinds.task_name(job["kind"]),
+        args=(job["id"],),
+        task_id=job["id"],
+        queue=job.get("queue") or kinds.DEFAULT,
+    )

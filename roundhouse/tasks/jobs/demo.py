@@ -1,0 +1,51 @@
+"""`demo.count`: a job that only counts, to see the whole pipeline work (and to bench it)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from roundhouse.core.errors import InvalidRequest, ProviderError
+from roundhouse.providers.base import Control
+from roundhouse.tasks.kinds import job_kind
+
+LIMITS = {"steps": (1, 100_000), "interval": (0.0, 10.0)}
+
+
+def validate(params: dict[str, Any]) -> dict[str, Any]:
+    """Steps and interval within bounds; `fail_at` optional; nothing else."""
+    out: dict[str, Any] = {}
+    for name, (low, high) in LIMITS.items():
+        value = params.get(name, 10 if name == "steps" else 0.1)
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not low <= value <= high
+        ):
+            raise InvalidRequest(f"{name} must be a number from {low} to {high}.")
+        out[name] = int(value) if name == "steps" else float(value)
+    if params.get("fail_at") is not None:
+        out["fail_at"] = int(params["fail_at"])
+    unknown = set(params) - {"steps", "interval", "fail_at"}
+    if unknown:
+        raise InvalidRequest(
+            f"Unknown parameter(s): {', '.join(sorted(unknown))}.",
+            hint="demo.count takes steps, interval and fail_at.",
+        )
+    return out
+
+
+@job_kind("demo.count", resumable=True, pausable=True)
+def count(job: dict[str, Any], control: Control) -> dict[str, Any]:
+    """Count to `steps`, one step per `interval`, resuming after the last recorded step."""
+    params = job["params"]
+    steps, interval = params["steps"], params["interval"]
+    start = int(job.get("done") or 0)
+    control.report(stage="counting", done=start, total=steps, message=f"{start} of {steps}")
+    for step in range(start + 1, steps + 1):
+        control.check()
+        time.sleep(interval)
+        if params.get("fail_at") == step:
+            raise ProviderError("demo", f"asked to fail at step {step}")
+        control.report(done=step, message=f"{step} of {steps}")
+    return {"counted": steps, "message": f"Counted to {steps}"}

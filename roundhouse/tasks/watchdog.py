@@ -1,0 +1,112 @@
+"""No job stays `running` after its worker died: re-queue it if its kind resumes, else fail it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from roundhouse.core.jobs import JobStore
+from roundhouse.core.models import JobState, now
+from roundhouse.core.settings import Settings
+from roundhouse.tasks import kinds
+
+log = logging.getLogger(__name__)
+
+Enqueue = Callable[[dict[str, Any]], None]
+LOST = (
+    "Worker lost: the worker running this job stopped (crashed, was killed or lost its connection)"
+)
+
+
+def sweep(store: JobStore, enqueue: Enqueue, settings: Settings) -> list[str]:
+    """One pass, cluster-wide at most once per interval; returns the ids it acted on."""
+    lock = store.keys.watchdog_lock
+    ttl_ms = max(100, int(settings.watchdog_interval_s * 1000 * 0.8))
+    if not store.r.set(lock, settings.hostname, nx=True, px=ttl_ms):
+        return []
+    acted = []
+    for job_id in store.stale(settings.stale_after_s):
+        if _recover(store, enqueue, job_id):
+            acted.append(job_id)
+    store.prune()
+    return acted
+
+
+def _recover(store: JobStore, enqueue: Enqueue, job_id: str) -> bool:
+    try:
+        job = store.get(job_id)
+    except Exception:
+        store.r.zrem(store.keys.running, job_id)
+        return False
+    if job["state"] != JobState.RUNNING:
+        store.r.zrem(store.keys.running, job_id)
+        return False
+    try:
+        resumable = kinds.get(job["kind"]).resumable
+    except Exception:
+        resumable = False
+    if resumable:
+        fields = {
+            "state": JobState.QUEUED.value,
+            "stage": "queued",
+            "run": "",
+            "message": "Worker lost; re-queued to resume from where it stopped",
+            "speed": None,
+            "eta": None,
+            "requeued_at": now(),
+        }
+        if (
+            store.update(
+                job_id, fields, allowed=(JobState.RUNNING.value,), mode="idle", snapshot=job
+            )
+            is None
+        ):
+            return False
+        log.warning("job %s lost its worker; re-queued", job_id)
+        enqueue(store.get(job_id))
+        return True
+    log.warning("job %s lost its worker; failed", job_id)
+    return (
+        store.finish(job_id, JobState.FAILED, {"error": LOST, "message": "Failed"}, snapshot=job)
+        is not None
+    )
+
+
+def beat_worker(store: JobStore, name: str) -> None:
+    """Record that a worker is alive (GET /healthz counts these)."""
+    store.r.hset(store.keys.workers, name, now())
+
+
+def live_workers(store: JobStore, within_s: float) -> list[str]:
+    seen = store.r.hgetall(store.keys.workers)
+    cutoff = now() - within_s
+    stale = [n for n, ts in seen.items() if float(ts) < cutoff - 3600]
+    if stale:
+        store.r.hdel(store.keys.workers, *stale)
+    return sorted(n for n, ts in seen.items() if float(ts) >= cutoff)
+
+
+def start_thread(
+    store: JobStore, enqueue: Enqueue, settings: Settings, worker_name: str | None = None
+) -> threading.Event:
+    """Run sweeps (and the worker's own liveness beat) until the returned event is set."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(settings.watchdog_interval_s if worker_name is None else 2.0):
+            try:
+                if worker_name:
+                    beat_worker(store, worker_name)
+                sweep(store, enqueue, settings)
+            except Exception:
+                log.warning("watchdog pass failed; retrying", exc_info=True)
+
+    if worker_name:
+        try:
+            beat_worker(store, worker_name)
+        except Exception:
+            log.warning("could not record worker liveness", exc_info=True)
+    threading.Thread(target=loop, name="roundhouse-watchdog", daemon=True).start()
+    return stop
