@@ -47,11 +47,11 @@ def start(
     spec: ServiceSpec, *, log_dir: Path, control: Control, deadline_s: float | None = None
 ) -> dict[str, Any]:
     """Start the service unless it already runs; return the result with its record."""
-    require_startable(spec)
-    running = check_port(spec)
-    if running is not None:
+    running = check_port(spec) if spec.local and spec.health_url else None
+    if running is not None:  # even if not installed here or unconfigured: it is up
         control.report(stage="ready", message=running["message"], progress=1.0)
         return {**running, "record": None}
+    require_startable(spec)
     control.report(stage="launching", message=f"starting {spec.title}: {' '.join(spec.argv)}")
     began = time.monotonic()
     record = spawn(spec, log_dir)
@@ -81,7 +81,7 @@ def _wait_healthy(
     """Poll the health URL until it answers 2xx; fail fast if the process dies."""
     began = time.monotonic()
     reported = -REPORT_EVERY_S
-    with httpx.Client(timeout=min(2.0, deadline_s)) as client:
+    with httpx.Client(timeout=min(2.0, deadline_s), trust_env=False) as client:
         while True:
             control.check()
             if _healthy(client, spec.health_url):

@@ -28,7 +28,7 @@ def listening(host: str, port: int, timeout_s: float = 0.2) -> bool:
 def probe(url: str, timeout_s: float = 1.0) -> tuple[bool, str]:
     """(healthy, what answered): healthy means a 2xx answer at the health URL."""
     try:
-        response = httpx.get(url, timeout=timeout_s)
+        response = httpx.get(url, timeout=timeout_s, trust_env=False)  # loopback: no proxy
     except httpx.HTTPError as exc:
         return False, f"gave no HTTP answer ({type(exc).__name__})"
     return response.is_success, f"answered HTTP {response.status_code}"

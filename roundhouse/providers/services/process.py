@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from roundhouse.core.errors import Conflict
 from roundhouse.providers.services import procfs
 from roundhouse.providers.services.catalog import ServiceSpec
 
@@ -131,7 +132,14 @@ def stop(
     record: dict[str, Any], *, timeout_s: float = 10.0, stop_argv: tuple[str, ...] = ()
 ) -> dict[str, Any]:
     """SIGTERM the group, SIGKILL it after timeout_s; stopping a stopped service is fine."""
-    if record.get("detached") and stop_argv:
+    if record.get("detached"):
+        if not stop_argv:
+            raise Conflict(
+                f"{record['service']} was handed to another process by its launcher; "
+                "Roundhouse has no command to stop it",
+                hint="Stop it where it runs",
+                service=record["service"],
+            )
         Path(record["stop_file"]).touch()
         return _stop_launched(record, stop_argv, timeout_s)
     if not ours(record):

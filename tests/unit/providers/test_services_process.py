@@ -79,7 +79,8 @@ def started(tmp_path: Path) -> Any:
 
     yield _start
     for record in records:
-        stop(record, timeout_s=1.0)
+        if not record["detached"]:
+            stop(record, timeout_s=1.0)
 
 
 def test_start_waits_for_health_then_stop_is_clean_and_idempotent(started: Any) -> None:
@@ -154,6 +155,9 @@ def test_port_held_by_a_healthy_server_is_already_running(started: Any, tmp_path
     assert answer["status"] == "already_running" and answer["pid"] is None
     assert answer["record"] is None and "not started by Roundhouse" in answer["message"]
     assert not list(tmp_path.iterdir())
+    unconfigured = build_catalog(flux_api_url=f"http://127.0.0.1:{port}")["flux"]
+    with running(port):
+        assert started(unconfigured)["status"] == "already_running"
 
 
 def test_port_held_by_an_unhealthy_server_is_an_error_naming_it(started: Any) -> None:
@@ -165,6 +169,7 @@ def test_port_held_by_an_unhealthy_server_is_an_error_naming_it(started: Any) ->
 
 
 def test_a_launcher_that_exits_0_hands_the_service_on(started: Any) -> None:
+    """Like `lms server start`: the command exits 0 and the server runs elsewhere."""
     port = free_port()
     launch = (
         "import subprocess, sys; subprocess.Popen([sys.executable, '-m', 'tests.fakes.service',"
@@ -175,11 +180,18 @@ def test_a_launcher_that_exits_0_hands_the_service_on(started: Any) -> None:
     )["flux"]
     try:
         answer = started(spec)
-        assert answer["status"] == "started" and answer["record"]["detached"]
-        assert inspect(answer["record"])["state"] == "exited"
+        record = answer["record"]
+        assert answer["status"] == "started" and record["detached"]
+        assert inspect(record)["state"] == "exited"
+        with pytest.raises(Conflict, match="no command to stop it"):
+            stop(record)
+        server = procfs.listeners(port)[0]
+        kill = (sys.executable, "-c", f"import os; os.kill({server}, {int(signal.SIGTERM)})")
+        assert stop(record, stop_argv=kill)["status"] == "stopped"
+        assert wait_for(lambda: not listening("127.0.0.1", port))
     finally:
         for pid in procfs.listeners(port):
-            os.kill(pid, signal.SIGTERM)
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_a_reused_pid_is_never_signalled(tmp_path: Path) -> None:
@@ -201,36 +213,31 @@ def test_a_reused_pid_is_never_signalled(tmp_path: Path) -> None:
         other.wait()
 
 
-def _own_startup_s(port: int) -> float:
-    """How long the fake service takes to answer when started directly, polled every 5 ms."""
-    began = time.monotonic()
-    proc = subprocess.Popen(
-        [*FAKE.split(), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).is_success:
-                    return time.monotonic() - began
-            except httpx.HTTPError:
-                time.sleep(0.005)
-    finally:
-        proc.terminate()
-        proc.wait()
+def _overhead_ms(record: dict[str, Any], called: float, ready: float) -> tuple[float, float]:
+    """(launch, detection) ms: call to service exec, and service listening to our "ready".
+
+    The keeper writes the pid file right after the service's exec; the fake logs when it
+    starts listening; what lies between is the service's own start-up, not ours.
+    """
+    exec_at = Path(record["log_path"]).with_suffix(".pid").stat().st_mtime
+    line = next(x for x in Path(record["log_path"]).read_text().splitlines() if "listening" in x)
+    listening_at = float(line.rsplit(" ", 1)[1])
+    return (exec_at - called) * 1000, (ready - listening_at) * 1000
 
 
 def test_overhead_of_a_start_is_small(started: Any, capsys: Any) -> None:
-    """Measured, printed, not asserted: start-to-ready minus the service's own start-up."""
-    overheads = []
-    for _ in range(3):
-        own = _own_startup_s(free_port())
-        spec = flux(free_port())
-        began = time.monotonic()
-        answer = started(spec)
-        overheads.append(time.monotonic() - began - own)
+    """Measured, printed, not asserted: what a start adds to the service's own start-up."""
+    runs = []
+    for _ in range(5):
+        called = time.time()
+        answer = started(flux(free_port()))
+        runs.append(_overhead_ms(answer["record"], called, time.time()))
         stop(answer["record"])
+    totals = [launch + detect for launch, detect in runs]
     with capsys.disabled():
         print(
-            f"\nservice start overhead: median {statistics.median(overheads) * 1000:.0f} ms "
-            f"(runs: {', '.join(f'{o * 1000:.0f}' for o in overheads)} ms)"
+            f"\nservice start overhead: median {statistics.median(totals):.0f} ms, "
+            f"max {max(totals):.0f} ms (launch+keeper "
+            f"{statistics.median(r[0] for r in runs):.0f} ms, health detection "
+            f"{statistics.median(r[1] for r in runs):.0f} ms)"
         )
