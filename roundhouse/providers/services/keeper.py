@@ -78,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 127
     _write(args.pid_file, str(child.pid))
+    if os.path.exists(args.stop_file):  # a stop arrived before the service existed
+        child.terminate()
     returncode = child.wait()
     _ended(args.exit_file, returncode)
     return returncode if returncode >= 0 else 128 - returncode
