@@ -1,0 +1,103 @@
+"""Endpoint policy against a real loopback server: what is retried, what is not, and the errors."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from roundhouse.core.errors import ProviderError, Unavailable
+from roundhouse.providers.generation import Endpoint, Retry
+from tests.fakes.flux import FakeFlux
+
+FAST = Retry(attempts=3, backoff_s=0.01)
+BODY = {"prompt": "a cat", "width": 256, "height": 256}
+
+
+def endpoint(url: str, **kw: object) -> Endpoint:
+    return Endpoint("Flux", url, retry=FAST, hint="start Flux", role="image", **kw)  # type: ignore[arg-type]
+
+
+def test_retries_503_then_succeeds() -> None:
+    with FakeFlux() as flux:
+        flux.fail_next(503, times=2)
+        data = endpoint(flux.url).post_json("/generate", BODY)
+    assert data["image"]
+    assert len(flux.calls) == 3
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 504])
+def test_other_transient_statuses_are_retried(status: int) -> None:
+    with FakeFlux() as flux:
+        flux.fail_next(status)
+        endpoint(flux.url).post_json("/generate", BODY)
+    assert len(flux.calls) == 2
+
+
+def test_gives_up_after_the_attempts_with_the_providers_words() -> None:
+    with FakeFlux() as flux:
+        flux.fail_next(503, times=5)
+        with pytest.raises(ProviderError) as err:
+            endpoint(flux.url).post_json("/generate", BODY)
+    assert len(flux.calls) == 3
+    assert not isinstance(err.value, Unavailable)
+    assert err.value.message.startswith("Flux: injected failure")
+    assert err.value.details["status"] == 503
+
+
+def test_400_is_not_retried() -> None:
+    with FakeFlux() as flux, pytest.raises(ProviderError) as err:
+        endpoint(flux.url).post_json("/generate", {"prompt": "x", "width": 100})
+    assert len(flux.calls) == 1
+    assert "width must be" in err.value.message and err.value.details["status"] == 422
+
+
+def test_slow_answer_times_out_without_retry() -> None:
+    with FakeFlux(latency=1.0) as flux:
+        started = time.monotonic()
+        with pytest.raises(ProviderError, match="no answer within 0.2s"):
+            endpoint(flux.url, timeout_s=0.2).post_json("/generate", BODY)
+    assert time.monotonic() - started < 0.9
+    assert len(flux.calls) == 1
+
+
+def test_down_is_unavailable_naming_provider_and_fix() -> None:
+    with FakeFlux(down=True) as flux, pytest.raises(Unavailable) as err:
+        endpoint(flux.url).post_json("/generate", BODY)
+    assert err.value.message == f"Flux: cannot connect to {flux.url}"
+    assert err.value.hint == "start Flux"
+    assert err.value.to_dict()["role"] == "image"
+
+
+def test_a_service_back_up_between_retries_is_used() -> None:
+    with FakeFlux() as flux:
+        flux.go_down()
+        sleeps: list[float] = []
+
+        def sleep(s: float) -> None:
+            sleeps.append(s)
+            flux.go_up()
+
+        ep = Endpoint("Flux", flux.url, retry=FAST, sleep=sleep)
+        assert ep.post_json("/generate", BODY)["image"]
+    assert sleeps == [0.01]
+
+
+def test_backoff_grows_and_honours_retry_after() -> None:
+    retry = Retry(attempts=5, backoff_s=0.5, max_backoff_s=4.0)
+    assert [retry.delay(n) for n in (1, 2, 3, 4, 5)] == [0.5, 1.0, 2.0, 4.0, 4.0]
+    assert retry.delay(1, retry_after=2.0) == 2.0
+    assert retry.delay(1, retry_after=60.0) == 4.0
+
+
+def test_error_inside_a_200_is_an_error() -> None:
+    """LM Studio answers unknown routes with 200 {"error": ...}."""
+    with FakeFlux() as flux:
+        flux.routes = lambda: {}  # type: ignore[method-assign]
+        with pytest.raises(ProviderError, match="no route"):
+            endpoint(flux.url).get_json("/nowhere")
+
+
+def test_deadline_caps_the_timeout() -> None:
+    with FakeFlux(latency=1.0) as flux, pytest.raises(ProviderError, match="within 0.15s"):
+        endpoint(flux.url).post_json("/generate", BODY, deadline_s=0.15)
