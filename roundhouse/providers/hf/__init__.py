@@ -1,0 +1,43 @@
+"""Hugging Face Hub: names, metadata, resumable verified downloads, disk preflight."""
+
+from __future__ import annotations
+
+from roundhouse.providers.hf.disk import free_bytes, human, preflight
+from roundhouse.providers.hf.download import download
+from roundhouse.providers.hf.errors import hub_error
+from roundhouse.providers.hf.refs import (
+    pick_files,
+    quant_of,
+    split_info,
+    validate_filename,
+    validate_quant,
+    validate_repo_id,
+)
+from roundhouse.providers.hf.resolve import (
+    RemoteFile,
+    RepoEntry,
+    RepoListing,
+    list_files,
+    resolve_file,
+)
+from roundhouse.providers.hf.snapshot import snapshot
+
+__all__ = [
+    "RemoteFile",
+    "RepoEntry",
+    "RepoListing",
+    "download",
+    "free_bytes",
+    "hub_error",
+    "human",
+    "list_files",
+    "pick_files",
+    "preflight",
+    "quant_of",
+    "resolve_file",
+    "snapshot",
+    "split_info",
+    "validate_filename",
+    "validate_quant",
+    "validate_repo_id",
+]
