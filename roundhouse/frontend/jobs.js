@@ -16,6 +16,7 @@ function merge(evt) {
   const next = { ...prev };
   for (const [k, v] of Object.entries(evt)) if (k !== "type" && k !== "cursor") next[k] = v;
   if (evt.event === "candidate") return prev;  // candidate events are for the beam view
+  if (!next.created_at) next.created_at = evt.ts;
   jobs.set(evt.id, next);
   return next;
 }

@@ -1,0 +1,77 @@
+"""`roundhouse up`: the whole stack on one machine; Ctrl-C stops every child it started."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import signal
+import sys
+import time
+from types import FrameType
+
+from roundhouse.cli.stack import Stack
+from roundhouse.core.settings import Settings
+
+LOOPBACK = ("localhost",)
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("up", help="run Redis (if REDIS_URL is unset), a worker and the API")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port for the API and page (default 8000)")
+    p.add_argument("--concurrency", type=int, help="worker processes (default 4)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    host = args.host or settings.bind_host
+    port = args.port or settings.port
+    if not is_loopback(host) and not settings.api_token:
+        print(f"Refusing to listen on {host}: anyone who can reach it could drive this machine."
+              "\nSet ROUNDHOUSE_API_TOKEN (and share it with your team), or listen on "
+              "127.0.0.1.", file=sys.stderr)
+        return 2
+    stack = Stack(settings.data_dir)
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        return _run(stack, settings, host, port, args.concurrency, lambda: stopping)
+    finally:
+        print("\nStopping Roundhouse...", file=sys.stderr)
+        stack.stop(timeout=15)
+        print("Stopped; nothing left running.", file=sys.stderr)
+
+
+def _run(stack: Stack, settings: Settings, host: str, port: int, concurrency: int | None,
+         stopping) -> int:  # type: ignore[no-untyped-def]
+    if not settings.redis_url:
+        url = stack.start_redis()
+        print(f"Redis: {url} (data in {settings.data_dir / 'redis'})", file=sys.stderr)
+    stack.start_worker(concurrency=concurrency or settings.worker_concurrency, quiet=False)
+    url = stack.start_api(port, host=host, quiet=False)
+    print(f"\nRoundhouse is up: {url.replace('0.0.0.0', '127.0.0.1')}  (Ctrl-C to stop)\n",
+          file=sys.stderr)
+    while not stopping():
+        for name, proc in stack.procs.items():
+            if proc.poll() is not None:
+                print(f"{name} exited with code {proc.returncode}; stopping the rest "
+                      f"(logs in {stack.logs})", file=sys.stderr)
+                return 1
+        time.sleep(0.2)
+    return 0

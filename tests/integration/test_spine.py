@@ -1,0 +1,126 @@
+"""The job spine end to end: real Redis, a real Celery worker process, the real API server."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from tests.stacks import TestStack
+from tests.wsclient import Live, final
+
+
+def start_demo(stack: TestStack, steps: int = 20, interval: float = 0.05) -> str:
+    r = httpx.post(f"{stack.url}/api/jobs", json={"kind": "demo.count",
+                                                  "params": {"steps": steps, "interval": interval}})
+    assert r.status_code == 202, r.text
+    return r.json()["id"]
+
+
+def wait_state(stack: TestStack, job_id: str, states: set[str], timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = httpx.get(f"{stack.url}/api/jobs/{job_id}").json()
+        if job["state"] in states:
+            return job
+        time.sleep(0.05)
+    raise TimeoutError(f"job {job_id} still {job['state']}")
+
+
+def test_job_runs_to_success_on_a_real_worker(stack: TestStack) -> None:
+    job_id = start_demo(stack, steps=5, interval=0.01)
+    job = wait_state(stack, job_id, {"succeeded", "failed"})
+    assert job["state"] == "succeeded" and job["result"] == {"counted": 5,
+                                                             "message": "Counted to 5"}
+    assert job["attempts"] == 1 and job["progress"] == 1.0 and job["done"] == 5
+
+
+def test_cancel_reaches_the_running_task_within_a_second(stack: TestStack) -> None:
+    job_id = start_demo(stack, steps=10_000, interval=0.05)
+    wait_state(stack, job_id, {"running"})
+    asked = time.monotonic()
+    assert httpx.post(f"{stack.url}/api/jobs/{job_id}/cancel").status_code == 200
+    job = wait_state(stack, job_id, {"cancelled", "succeeded", "failed"})
+    assert job["state"] == "cancelled"
+    assert time.monotonic() - asked < 1.5
+
+
+def test_late_websocket_subscriber_gets_every_event(stack: TestStack) -> None:
+    job_id = start_demo(stack, steps=10, interval=0.01)
+    wait_state(stack, job_id, {"succeeded"})
+    live = Live(stack.ws_url, {"subscribe": [job_id], "after": {job_id: 0}})
+    frames = live.until(final)
+    live.close()
+    seqs = [f["seq"] for f in frames]
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert frames[0]["event"] == "created" and frames[-1]["state"] == "succeeded"
+
+
+def test_reconnect_with_last_seq_misses_nothing_and_repeats_nothing(stack: TestStack) -> None:
+    job_id = start_demo(stack, steps=30, interval=0.03)
+    first = Live(stack.ws_url, {"subscribe": [job_id], "after": {job_id: 0}})
+    seen = [first.recv()["seq"] for _ in range(4)]
+    first.close()
+    time.sleep(0.3)  # events happen while we are away
+    again = Live(stack.ws_url, {"subscribe": [job_id], "after": {job_id: seen[-1]}})
+    seen += [f["seq"] for f in again.until(final)]
+    again.close()
+    assert seen == list(range(1, len(seen) + 1))
+
+
+def test_fresh_subscriber_gets_a_snapshot_at_once_then_live(stack: TestStack) -> None:
+    job_id = start_demo(stack, steps=40, interval=0.03)
+    wait_state(stack, job_id, {"running"})
+    time.sleep(0.3)
+    live = Live(stack.ws_url, {"subscribe": [job_id]})
+    snap = live.recv()
+    assert snap["type"] == "snapshot" and snap["jobs"][0]["done"] > 0
+    frames = live.until(final)
+    live.close()
+    assert all(f["seq"] > snap["jobs"][0]["seq"] for f in frames)
+
+
+def test_all_jobs_feed_resumes_from_its_cursor(stack: TestStack) -> None:
+    live = Live(stack.ws_url, {"subscribe": "all"})
+    snap = live.recv()
+    assert snap["type"] == "snapshot" and snap["cursor"]
+    job_id = start_demo(stack, steps=30, interval=0.03)
+    mine = live.until(lambda f: f.get("id") == job_id and f.get("done", 0) and f["done"] >= 3)
+    cursor = mine[-1]["cursor"]
+    seqs = [f["seq"] for f in mine if f.get("id") == job_id]
+    live.close()
+    again = Live(stack.ws_url, {"subscribe": "all", "cursor": cursor})
+    rest = again.until(lambda f: f.get("id") == job_id and final(f))
+    again.close()
+    seqs += [f["seq"] for f in rest if f.get("id") == job_id]
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_sse_honours_last_event_id(stack: TestStack) -> None:
+    job_id = start_demo(stack, steps=8, interval=0.01)
+    with httpx.stream("GET", f"{stack.url}/api/jobs/{job_id}/events",
+                      headers={"Last-Event-ID": "3"}, timeout=20) as r:
+        assert r.headers["content-type"].startswith("text/event-stream")
+        ids = [int(line[4:]) for line in r.iter_lines() if line.startswith("id: ")]
+    assert ids[0] == 4 and ids == list(range(4, 4 + len(ids)))
+
+
+def test_progress_is_throttled_in_the_worker(stack: TestStack) -> None:
+    job_id = start_demo(stack, steps=20_000, interval=0.0)
+    job = wait_state(stack, job_id, {"succeeded"})
+    elapsed = job["finished_at"] - job["started_at"]
+    progress = [e for e in stack.store().events(job_id) if '"event":"progress"' in e]
+    assert len(progress) <= 10 * elapsed + 3
+
+
+def test_websocket_refuses_a_foreign_origin(stack: TestStack) -> None:
+    r = httpx.get(f"{stack.url}/ws", headers={"Origin": "http://evil.example",
+                                              "Connection": "Upgrade", "Upgrade": "websocket",
+                                              "Sec-WebSocket-Version": "13",
+                                              "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+    assert r.status_code == 403 and "may not open this stream" in r.json()["message"]
+
+
+def test_healthz_sees_redis_and_the_worker(stack: TestStack) -> None:
+    body = httpx.get(f"{stack.url}/healthz").json()
+    assert body["ok"] and body["redis"]["ok"] and body["workers"]

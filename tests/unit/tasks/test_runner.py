@@ -1,0 +1,115 @@
+"""The runner decides how every job ends; the watchdog rescues jobs whose worker died."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from roundhouse.core.errors import Cancelled, Paused, ProviderError
+from roundhouse.core.jobs import JobStore
+from roundhouse.core.models import now
+from roundhouse.core.settings import Settings
+from roundhouse.tasks import kinds, runner, watchdog
+
+SETTINGS = Settings(hostname="testhost", progress_interval_s=0.0, stale_after_s=5,
+                    watchdog_interval_s=1)
+
+
+@kinds.job_kind("test.ok")
+def _ok(job, control):  # type: ignore[no-untyped-def]
+    control.report(stage="working", done=1, total=1)
+    return {"message": "All good", "value": job["params"]["v"]}
+
+
+@kinds.job_kind("test.boom")
+def _boom(job, control):  # type: ignore[no-untyped-def]
+    raise KeyError("secret internals")
+
+
+@kinds.job_kind("test.provider")
+def _provider(job, control):  # type: ignore[no-untyped-def]
+    raise ProviderError("ollama", "model not found", hint="Check the name.")
+
+
+@kinds.job_kind("test.cancel")
+def _cancel(job, control):  # type: ignore[no-untyped-def]
+    raise Cancelled("stop")
+
+
+@kinds.job_kind("test.pause", pausable=True)
+def _pause(job, control):  # type: ignore[no-untyped-def]
+    raise Paused("pause")
+
+
+@kinds.job_kind("test.resumable", resumable=True)
+def _resumable(job, control):  # type: ignore[no-untyped-def]
+    return None
+
+
+def run(store: JobStore, kind: str) -> dict:
+    job, _ = store.create(kind, {"v": 7})
+    runner.run(job["id"], store, SETTINGS)
+    return store.get(job["id"])
+
+
+def test_success_records_result_and_final_event(store: JobStore) -> None:
+    job = run(store, "test.ok")
+    assert job["state"] == "succeeded" and job["result"]["value"] == 7
+    assert job["message"] == "All good" and job["progress"] == 1.0 and job["host"] == "testhost"
+    last = json.loads(store.events(job["id"])[-1])
+    assert last["state"] == "succeeded" and last["event"] == "state"
+
+
+def test_unexpected_error_is_readable_and_logged_with_traceback(
+        store: JobStore, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR):
+        job = run(store, "test.boom")
+    assert job["state"] == "failed"
+    assert job["error"] == "Unexpected error (KeyError): 'secret internals'"
+    assert "Traceback" not in job["error"]
+    assert any(r.exc_info for r in caplog.records)
+
+
+def test_app_error_keeps_its_message_and_hint(store: JobStore) -> None:
+    job = run(store, "test.provider")
+    assert job["error"] == "ollama: model not found" and job["hint"] == "Check the name."
+
+
+def test_cancel_and_pause_end_states(store: JobStore) -> None:
+    assert run(store, "test.cancel")["state"] == "cancelled"
+    assert run(store, "test.pause")["state"] == "paused"
+
+
+def test_a_second_delivery_of_a_running_job_is_ignored(store: JobStore) -> None:
+    job, _ = store.create("test.ok", {"v": 1})
+    store.update(job["id"], {"state": "running", "run": "x"}, allowed=("queued",),
+                 mode="running")
+    assert runner.run(job["id"], store, SETTINGS) is None
+    assert store.get(job["id"])["state"] == "running"
+
+
+def _stale_running(store: JobStore, kind: str) -> str:
+    job, _ = store.create(kind, {"v": 1})
+    store.update(job["id"], {"state": "running", "run": "x"}, allowed=("queued",),
+                 mode="running")
+    store.r.zadd(store.keys.running, {job["id"]: now() - 60})
+    return job["id"]
+
+
+def test_watchdog_requeues_resumable_and_fails_the_rest(store: JobStore) -> None:
+    resumable = _stale_running(store, "test.resumable")
+    other = _stale_running(store, "test.ok")
+    sent: list[dict] = []
+    acted = watchdog.sweep(store, sent.append, SETTINGS)
+    assert set(acted) == {resumable, other}
+    assert store.get(resumable)["state"] == "queued" and sent[0]["id"] == resumable
+    lost = store.get(other)
+    assert lost["state"] == "failed" and lost["error"].startswith("Worker lost")
+    assert watchdog.sweep(store, sent.append, SETTINGS) == []  # one sweep per interval
+
+
+def test_worker_liveness(store: JobStore) -> None:
+    watchdog.beat_worker(store, "w1@host")
+    assert watchdog.live_workers(store, 10) == ["w1@host"]
