@@ -40,7 +40,9 @@ def chat(h: Any) -> None:
     inst = h.fake.state.find(raw)
     if inst is None:
         return replies.error(h, 404, f"model '{raw}' not found")
-    think = body.get("think", "thinking" in inst.model.capabilities)
+    think = body.get("think")
+    if think is None:  # omitted: thinking models think by default
+        think = "thinking" in inst.model.capabilities
     if think and "thinking" not in inst.model.capabilities:
         return replies.error(h, 400, f'"{raw}" does not support thinking')
     models.mark_loaded(h, inst.model.name, body.get("keep_alive"))

@@ -37,7 +37,9 @@ def test_tags_lists_installed_models_with_details(ollama: FakeOllama) -> None:
     assert llama.parameter_size == "3.2B"
     assert llama.quantization == "Q4_K_M"
     assert len(llama.digest) == 64 and not llama.digest.startswith("sha256:")
-    assert llama.size == sum(layer.size for layer in ollama.state.registry["llama3.2:latest"].layers)
+    assert llama.size == sum(
+        layer.size for layer in ollama.state.registry["llama3.2:latest"].layers
+    )
     assert llama.modified is not None and llama.modified.tzinfo is not None
     assert llama.to_dict()["modified"].startswith(str(llama.modified.year))
 

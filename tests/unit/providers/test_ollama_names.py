@@ -14,7 +14,10 @@ from tests.fakes.ollama import names as oracle
         ("  qwen2.5:0.5b ", "qwen2.5:0.5b"),
         ("user/my-model:v1", "user/my-model:v1"),
         ("library/mistral", "mistral:latest"),
-        ("hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M", "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M"),
+        (
+            "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M",
+            "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M",
+        ),
         ("localhost:5000/ns/m:t", "localhost:5000/ns/m:t"),
         ("registry.ollama.ai/library/llama3.2:latest", "llama3.2:latest"),
     ],

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from roundhouse.core.errors import Cancelled, Paused, ProviderError
+from roundhouse.providers.ollama import OllamaClient, PullProgress, pull
+from tests.fakes.control import RecordingControl
+from tests.fakes.ollama import FakeOllama
+
+WEIGHTS = 1_000_000
+REGISTRY = {"tiny": [WEIGHTS, 1_429, 96]}
+
+
+def fake(**knobs: object) -> FakeOllama:
+    knobs = {"registry": REGISTRY, "tick": 0.002, "bytes_per_tick": 100_000} | knobs
+    return FakeOllama(**knobs)  # type: ignore[arg-type]
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 3.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
+def assert_never_backwards(control: RecordingControl) -> None:
+    done = control.done_values
+    assert done == sorted(done)
+    fractions = [r["progress"] for r in control.reports if r["progress"] is not None]
+    assert fractions == sorted(fractions)
+
+
+def test_pull_reports_stages_and_aggregate_bytes() -> None:
+    with fake() as srv:
+        control = RecordingControl()
+        result = pull(OllamaClient(srv.url), "tiny", control)
+        assert srv.snapshot()["installed"] == ["tiny:latest"]
+    total = WEIGHTS + 1_429 + 96 + 485
+    assert control.stages == ["manifest", "downloading", "verifying", "writing", "done"]
+    assert control.last["done"] == control.last["total"] == total
+    assert_never_backwards(control)
+    assert result["model"] == "tiny:latest"
+    assert result["bytes"] == total and not result["up_to_date"]
+    assert len(result["layers"]) == 4
+    assert control.checks >= 5
+
+
+def test_completed_going_backwards_never_moves_progress_back() -> None:
+    with fake(retry_at=500_000, retry_bytes=300_000) as srv:
+        control = RecordingControl()
+        pull(OllamaClient(srv.url), "tiny", control)
+        assert srv.state.served[srv.state.registry["tiny:latest"].layers[0].digest] > WEIGHTS
+    assert_never_backwards(control)
+
+
+def test_cancel_closes_the_stream_and_the_next_pull_resumes() -> None:
+    with fake(tick=0.01) as srv:
+        client = OllamaClient(srv.url)
+        stop = RecordingControl(
+            stop_when=lambda r: Cancelled if (r["done"] or 0) >= 300_000 else None
+        )
+        with pytest.raises(Cancelled):
+            pull(client, "tiny", stop)
+        wait_for(lambda: srv.snapshot()["pulls_cancelled"] == 1)
+        weights = srv.state.registry["tiny:latest"].layers[0].digest
+        kept = srv.snapshot()["partial"][weights]
+        assert kept >= 300_000
+
+        again = RecordingControl()
+        pull(client, "tiny", again)
+        downloading = [r for r in again.reports if r["stage"] == "downloading"]
+        assert downloading[0]["done"] >= kept  # the first line jumps to the saved bytes
+        assert srv.state.served[weights] == WEIGHTS  # nothing fetched twice
+
+
+def test_pause_also_stops_the_server_side_pull() -> None:
+    with fake(tick=0.01) as srv:
+        control = RecordingControl(pause_after_checks=3)
+        with pytest.raises(Paused):
+            pull(OllamaClient(srv.url), "tiny", control)
+        wait_for(lambda: srv.snapshot()["pulls_cancelled"] == 1)
+        assert srv.snapshot()["installed"] == []
+
+
+def test_repull_of_an_installed_model_is_up_to_date_and_quick() -> None:
+    with fake(installed=["tiny"], tick=0.05) as srv:
+        started = time.monotonic()
+        result = pull(OllamaClient(srv.url), "tiny", RecordingControl())
+        assert time.monotonic() - started < 0.5  # no ticks: every layer is a cache hit
+        assert result["up_to_date"] and result["downloaded"] == 0
+        assert srv.snapshot()["served"] == {}
+
+
+def test_a_changed_model_fetches_only_the_changed_layers() -> None:
+    with fake(installed=["tiny"]) as srv:
+        new = srv.update("tiny", changed=[1])
+        control = RecordingControl()
+        result = pull(OllamaClient(srv.url), "tiny", control)
+        served = srv.snapshot()["served"]
+    assert set(served) == {new.layers[1].digest, new.layers[-1].digest}
+    assert not result["up_to_date"]
+    assert any(r["message"] == "removing unused layers" for r in control.reports)
+
+
+def test_unknown_model_raises_with_ollamas_message_and_a_hint() -> None:
+    with fake() as srv, pytest.raises(ProviderError) as caught:
+        pull(OllamaClient(srv.url), "no-such-model", RecordingControl())
+    assert "pull model manifest: file does not exist" in caught.value.message
+    assert "ollama.com/library" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("message", "hint"),
+    [
+        ("max retries exceeded: unexpected EOF", "network"),
+        ("write /x/blobs/sha256-ab-partial: no space left on device", "disk"),
+    ],
+)
+def test_mid_pull_errors_map_to_plain_guidance(message: str, hint: str) -> None:
+    with fake(fail_after=400_000, fail_message=message) as srv:
+        control = RecordingControl()
+        with pytest.raises(ProviderError) as caught:
+            pull(OllamaClient(srv.url), "tiny", control)
+        assert message in caught.value.message
+        assert hint in (caught.value.hint or "")
+        assert "downloading" in control.stages
+        pull(OllamaClient(srv.url), "tiny", RecordingControl())  # the failure fired once: resumes
+        assert srv.snapshot()["installed"] == ["tiny:latest"]
+
+
+def test_progress_counts_a_layer_done_when_the_next_starts() -> None:
+    progress = PullProgress()
+    progress.layer("sha256:a", 100, None)
+    progress.layer("sha256:a", 100, 60)
+    progress.layer("sha256:a", 100, 40)  # a part retry rolled back
+    assert progress.done == 60
+    progress.layer("sha256:b", 10, None)  # `a` finished without a final line
+    assert progress.done == 100 and progress.total == 110
+    progress.finish_current()
+    assert progress.done == 110 and progress.fraction() == 1.0
+    assert progress.downloaded == 110 and not progress.up_to_date
