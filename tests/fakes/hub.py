@@ -95,6 +95,7 @@ class FakeHub:
         self.served: Counter[tuple[str, str]] = Counter()
         self.ranges: list[tuple[str, str, str | None]] = []
         self.requests: list[tuple[str, str, int]] = []
+        self.stats_epoch = 0  # responses begun before reset_stats() stop counting
         self._ports = (port, cdn_port)
         self._servers: list[ThreadingHTTPServer] = []
         if root is not None:
@@ -189,6 +190,7 @@ class FakeHub:
 
     def reset_stats(self) -> None:
         with self.lock:
+            self.stats_epoch += 1
             self.served.clear()
             self.ranges.clear()
             self.requests.clear()
@@ -522,6 +524,7 @@ class CdnHandler(_Handler):
 
     def send_body(self, key: tuple[str, str], f: HubFile, start: int, end: int) -> None:
         faults = self.hub.faults
+        self.epoch = self.hub.stats_epoch
         drop = self.hub.take_drop()
         stop = end if drop is None else min(end, start + drop)
         wrong = key[1] in faults.wrong_bytes
@@ -539,7 +542,8 @@ class CdnHandler(_Handler):
 
     def count(self, key: tuple[str, str], n: int) -> None:
         with self.hub.lock:
-            self.hub.served[key] += n
+            if self.epoch == self.hub.stats_epoch:
+                self.hub.served[key] += n
 
     def send_file(self, key: tuple[str, str], f: HubFile, start: int, stop: int) -> None:
         assert f.path is not None

@@ -11,14 +11,22 @@ DEFAULT_MARGIN = 512 * 1000 * 1000
 _UNITS = ("B", "kB", "MB", "GB", "TB", "PB")
 
 
-def human(n: int | float) -> str:
-    """Bytes in decimal units with one decimal, as disk tools and the Hub show sizes."""
-    value = float(n)
+def unit_for(n: int | float) -> str:
+    """The decimal unit that shows `n` with 1-3 digits before the point."""
+    value = abs(float(n))
     for unit in _UNITS:
-        if abs(value) < 1000 or unit == _UNITS[-1]:
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        if value < 1000:
+            return unit
         value /= 1000
-    raise AssertionError("unreachable")
+    return _UNITS[-1]
+
+
+def human(n: int | float, unit: str | None = None) -> str:
+    """Bytes in decimal units with one decimal (or in a given unit, to line numbers up)."""
+    unit = unit or unit_for(n)
+    if unit == "B":
+        return f"{int(n)} B"
+    return f"{n / 1000 ** _UNITS.index(unit):.1f} {unit}"
 
 
 def free_bytes(path: Path | str) -> int:
@@ -36,14 +44,15 @@ def preflight(
     available = free_bytes - max(0, reserved_bytes)
     if size + margin_bytes <= available:
         return
+    unit = unit_for(max(size, free_bytes))
     reserved = (
-        f" of which {human(reserved_bytes)} is reserved by running downloads"
+        f" of which {human(reserved_bytes, unit)} is reserved by running downloads"
         if reserved_bytes
         else ""
     )
     raise Conflict(
-        f"not enough disk space: needs {human(size)} + {human(margin_bytes)} margin, "
-        f"{human(free_bytes)} free{reserved}",
+        f"not enough disk space: needs {human(size, unit)} + {human(margin_bytes, unit)} margin, "
+        f"{human(free_bytes, unit)} free{reserved}",
         hint="free some space, pick a smaller quantization, or wait for other downloads to finish",
         needed_bytes=size + margin_bytes,
         free_bytes=free_bytes,
