@@ -8,15 +8,13 @@ from typing import Any
 import redis
 from flask import Flask
 
-from roundhouse.api import access, errors, health, jobs, pages, ws
+from roundhouse.api import access, errors, routes
 from roundhouse.api.deps import Services
 from roundhouse.api.relay import Relay
 from roundhouse.core.jobs import JobStore, Limits
 from roundhouse.core.keys import Keys
 from roundhouse.core.redis import connect
 from roundhouse.core.settings import Settings
-
-BLUEPRINTS = (health.bp, jobs.bp, pages.bp, ws.bp)
 
 
 def create_app(
@@ -41,8 +39,7 @@ def create_app(
     app.extensions["roundhouse"] = svc
     errors.register(app)
     access.install(app)
-    ws.sock.init_app(app)
-    for bp in BLUEPRINTS:
+    for bp in routes.blueprints():
         app.register_blueprint(bp)
     if background:
         _start_background(svc)

@@ -1,3 +1,9 @@
-"""Job kinds, one module per area; importing this package registers them all."""
+"""Job kinds, one module per area; importing this package registers every module in it."""
 
-from roundhouse.tasks.jobs import demo  # noqa: F401
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    importlib.import_module(f"{__name__}.{_info.name}")

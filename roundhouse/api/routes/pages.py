@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, send_from_directory
 
-FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
+FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
 bp = Blueprint("pages", __name__)
 
 
