@@ -101,7 +101,7 @@ class LoopbackService:
         fail_nth: dict[int, int] | None = None,
         down: bool = False,
     ) -> None:
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.latency = latency
         self.fail_nth = dict(fail_nth or {})
         self.start_down = down
@@ -215,7 +215,7 @@ class LoopbackService:
         self.go_up()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

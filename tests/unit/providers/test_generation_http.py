@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
+from pathlib import Path
 
+import httpx
 import pytest
 
 from roundhouse.core.errors import ProviderError, Unavailable
 from roundhouse.providers.generation import Endpoint, Retry
 from tests.fakes.flux import FakeFlux
+from tests.fakes.loopback import free_port
+
+ROOT = Path(__file__).resolve().parents[3]
 
 FAST = Retry(attempts=3, backoff_s=0.01)
 BODY = {"prompt": "a cat", "width": 256, "height": 256}
@@ -101,3 +108,31 @@ def test_error_inside_a_200_is_an_error() -> None:
 def test_deadline_caps_the_timeout() -> None:
     with FakeFlux(latency=1.0) as flux, pytest.raises(ProviderError, match="within 0.15s"):
         endpoint(flux.url).post_json("/generate", BODY, deadline_s=0.15)
+
+
+@pytest.mark.parametrize(
+    ("module", "path"),
+    [("flux", "/health"), ("vision", "/health"), ("openai", "/v1/models")],
+)
+def test_fakes_run_as_processes_with_knobs(module: str, path: str) -> None:
+    port = free_port()
+    cmd = [sys.executable, "-m", f"tests.fakes.{module}", "--port", str(port), "--fail-nth", "1"]
+    if module == "openai":
+        cmd += ["--api-key", "sk-proc"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert proc.stdout is not None and f"127.0.0.1:{port}" in proc.stdout.readline()
+        headers = {"Authorization": "Bearer sk-proc"}
+        url = f"http://127.0.0.1:{port}"
+        first = httpx.get(url + "/v1/models", headers=headers)  # counted call 1: injected 503
+        assert first.status_code == 503
+        assert httpx.get(url + path, headers=headers).status_code == 200
+        httpx.post(url + "/_fake/knobs", json={"down_for": 0.3})
+        time.sleep(0.15)
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(url + path, headers=headers)
+        time.sleep(0.4)
+        assert httpx.get(url + path, headers=headers).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
