@@ -1,16 +1,18 @@
 """The LLM clients against fakes that speak the real protocols, and the switch's test prompt.
 
-Ollama runs against tests/fakes/ollama (FakeOllama); LM Studio and other OpenAI-compatible
-servers against tests/fakes/openai.FakeOpenAI without a key (tests/fakes/lmstudio.py did not
-exist when these were written).
+Ollama runs against tests/fakes/ollama (FakeOllama), LM Studio against tests/fakes/lmstudio
+(FakeLMStudio), OpenAI and other compatible servers against tests/fakes/openai (FakeOpenAI).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from roundhouse.core.errors import ProviderError, Unavailable
 from roundhouse.providers.generation import Retry, build_llm, probe_llm
+from tests.fakes.lmstudio import FakeLMStudio, model_key, seed
 from tests.fakes.ollama import FakeOllama
 from tests.fakes.openai import FakeOpenAI
 
@@ -117,3 +119,18 @@ def test_probe_respects_its_deadline() -> None:
         llm = llm_for("openai", fake.url, "gpt-4o-mini", api_key="sk-test")
         with pytest.raises(ProviderError, match="no answer within 0.2s"):
             probe_llm(llm, deadline_s=0.2)
+
+
+def test_lmstudio_against_its_fake(tmp_path: Path) -> None:
+    key = model_key(seed(tmp_path)[0])
+    with FakeLMStudio(tmp_path) as fake:
+        llm = llm_for("lmstudio", fake.url, key)
+        assert probe_llm(llm)["answer"] == "OK"
+        assert llm.complete("hello") == "Echo: hello"
+
+
+def test_lmstudio_unknown_model_says_load_it(tmp_path: Path) -> None:
+    with FakeLMStudio(tmp_path) as fake, pytest.raises(ProviderError) as err:
+        llm_for("lmstudio", fake.url + "/v1", "nope").complete("hi")
+    assert err.value.message.startswith('LM Studio: Model "nope" not found')
+    assert "lms load nope" in (err.value.hint or "")
