@@ -5,63 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any
 
 import httpx
 
 from roundhouse.core.errors import InvalidRequest, NotFound, ProviderError, Unavailable
 from roundhouse.providers.ollama import names
+from roundhouse.providers.ollama.installed import InstalledModel
 
 DEFAULT_URL = "http://127.0.0.1:11434"
 START_HINT = "Start Ollama (`ollama serve`) or fix the Ollama URL in the provider settings."
-
-
-@dataclass(frozen=True)
-class InstalledModel:
-    """One row of /api/tags, flattened for the UI."""
-
-    name: str
-    size: int
-    family: str
-    parameter_size: str
-    quantization: str
-    digest: str
-    modified: datetime | None
-
-    @classmethod
-    def from_tags(cls, row: dict[str, Any]) -> InstalledModel:
-        details = row.get("details") or {}
-        return cls(
-            name=str(row.get("name") or row.get("model") or ""),
-            size=int(row.get("size") or 0),
-            family=str(details.get("family") or ""),
-            parameter_size=str(details.get("parameter_size") or ""),
-            quantization=str(details.get("quantization_level") or ""),
-            digest=str(row.get("digest") or ""),
-            modified=parse_time(row.get("modified_at")),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["modified"] = self.modified.isoformat() if self.modified else None
-        return out
-
-
-def parse_time(value: Any) -> datetime | None:
-    """Go's RFC3339Nano, tolerant of 9 fractional digits and of junk (returns None)."""
-    if not value:
-        return None
-    text = str(value).replace("Z", "+00:00")
-    head, dot, rest = text.partition(".")
-    if dot:
-        digits = len(rest) - len(rest.lstrip("0123456789"))
-        text = f"{head}.{rest[: min(digits, 6)]}{rest[digits:]}"
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def error_message(response: httpx.Response) -> str:

@@ -91,8 +91,15 @@ class Pull:
                 self.state.blobs[layer.digest] = layer.size
                 return True
         if failure is not None:
+            self.discard_if_lost(failure, layer)
             self.fail(failure.replace("{blob}", f"sha256-{layer.digest[7:]}-partial"))
         return False
+
+    def discard_if_lost(self, failure: str, layer: Layer) -> None:
+        """A digest mismatch deletes the blob and ENOSPC restarts from scratch; others resume."""
+        if "digest mismatch" in failure or "no space left" in failure:
+            with self.state.lock:
+                self.state.partial.pop(layer.digest, None)
 
     def send(self, obj: dict) -> None:
         if self.gone():

@@ -7,7 +7,7 @@ import pytest
 
 from roundhouse.core.errors import InvalidRequest, NotFound, Unavailable
 from roundhouse.providers.ollama import OllamaClient
-from roundhouse.providers.ollama.client import parse_time
+from roundhouse.providers.ollama.installed import parse_time
 from tests.fakes.ollama import FakeOllama
 
 

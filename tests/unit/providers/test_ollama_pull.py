@@ -142,3 +142,18 @@ def test_progress_counts_a_layer_done_when_the_next_starts() -> None:
     progress.finish_current()
     assert progress.done == 110 and progress.fraction() == 1.0
     assert progress.downloaded == 110 and not progress.up_to_date
+
+
+def test_fast_mode_streams_many_lines_quickly() -> None:
+    with fake(tick=0, bytes_per_tick=2_000) as srv:
+        control = RecordingControl()
+        pull(OllamaClient(srv.url), "tiny", control)
+    assert len(control.reports) > WEIGHTS // 2_000
+    assert_never_backwards(control)
+
+
+def test_disk_full_discards_the_partial_download() -> None:
+    with fake(fail_after=400_000, fail_message="write {blob}: no space left on device") as srv:
+        with pytest.raises(ProviderError, match="no space left"):
+            pull(OllamaClient(srv.url), "tiny", RecordingControl())
+        assert srv.snapshot()["partial"] == {}
