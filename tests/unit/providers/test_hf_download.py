@@ -145,7 +145,7 @@ def test_cancel_is_quick_while_trickling_and_deletes_the_part(hub, client, tmp_p
     control = Control(Cancelled, lambda c: time.monotonic() - start > 0.5)
     with pytest.raises(Cancelled):
         fetch(hub, tmp_path, control, client)
-    assert time.monotonic() - control.stopped_at < 0.3
+    assert control.raised_at - start < 0.5 + 0.3  # asked at 0.5 s, seen within one check period
     assert list(tmp_path.iterdir()) == []
     gaps = [b["t"] - a["t"] for a, b in zip(control.reports[1:], control.reports[2:], strict=False)]
     assert gaps and max(gaps) < 0.4  # progress keeps flowing on a slow link
