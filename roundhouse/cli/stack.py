@@ -105,29 +105,21 @@ class Stack:
         return url
 
     def start_worker(
-        self, name: str = "worker", concurrency: int = 2, queues: str = "", quiet: bool = True
+        self,
+        name: str = "worker",
+        concurrency: int = 2,
+        queues: str = "",
+        quiet: bool = True,
+        pool: str = "prefork",
+        loglevel: str = "INFO",
     ) -> subprocess.Popen:
         from roundhouse.core.settings import Settings
 
         host = Settings.from_env(self.env).host_queue
-        argv = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "roundhouse.tasks.app",
-            "worker",
-            "-n",
-            f"{name}@%h",
-            "-c",
-            str(concurrency),
-            "--loglevel",
-            "INFO",
-            "-Q",
-            queues or f"default,downloads,beam,{host}",
-            "--without-mingle",
-            "--without-gossip",
-        ]
+        queues = queues or f"default,downloads,beam,{host}"
+        argv = [sys.executable, "-m", "celery", "-A", "roundhouse.tasks.app", "worker"]
+        argv += ["-n", f"{name}@%h", "-c", str(concurrency), "-P", pool, "-Q", queues]
+        argv += ["--loglevel", loglevel, "--without-mingle", "--without-gossip"]
         return self._spawn(name, argv, quiet)
 
     def start_api(
