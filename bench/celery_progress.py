@@ -23,22 +23,30 @@ app.conf.update(
 
 @app.task(bind=True, name="baseline.tick")
 def tick(self, updates: int, interval: float) -> int:  # type: ignore[no-untyped-def]
+    stamps: list[float] = []
     for i in range(1, updates + 1):
         time.sleep(interval)
-        self.update_state(state="PROGRESS", meta={"current": i, "ts": time.time()})
+        stamps.append(time.time())
+        self.update_state(state="PROGRESS", meta={"current": i, "stamps": stamps})
     return updates
 
 
 def poll(
     task_id: str, every: float, stop: threading.Event, seen: list[float], counts: dict[str, int]
 ) -> None:
-    """What celery-progress's page does: ask every `every` seconds, note what is new."""
+    """What celery-progress's page does: ask every `every` seconds.
+
+    An update counts as delivered when a poll first shows it or a later one; its latency is
+    that poll's time minus the update's. `observed` counts updates a poll showed exactly.
+    """
     last = 0
     result = app.AsyncResult(task_id)
     while not stop.is_set():
         info = result.info
+        now = time.time()
         if isinstance(info, dict) and info.get("current", 0) > last:
-            seen.append(time.time() - info["ts"])
+            stamps = info["stamps"]
+            seen.extend(now - ts for ts in stamps[last:])
             counts["observed"] += 1
             last = info["current"]
         stop.wait(every)

@@ -89,6 +89,10 @@ def completeness(store_events: dict[str, int], tally: dict[str, list]) -> tuple[
             total += 1
             expected = list(range(first + 1, store_events[job_id] + 1))
             full += seqs == expected
+            if seqs != expected and os.environ.get("BENCH_DEBUG"):
+                missing = sorted(set(expected) - set(seqs))
+                print(job_id, "first", first, "final", store_events[job_id], "got", len(seqs),
+                      "missing", missing[:5], "last", seqs[-1:] , "dups", len(seqs) - len(set(seqs)))
     return full, total
 
 

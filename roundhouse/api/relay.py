@@ -33,6 +33,19 @@ class Subscription:
         except queue.Empty:
             return None
 
+    def drain(self, timeout: float, limit: int = 200) -> list[feed.Entry]:
+        """Wait for one entry, then take whatever else is already there (one wake-up)."""
+        first = self.get(timeout)
+        if first is None:
+            return []
+        batch = [first]
+        while len(batch) < limit:
+            try:
+                batch.append(self.inbox.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
     def add(self, topics: set[str]) -> None:
         self.relay._retopic(self, self.topics | topics)
 

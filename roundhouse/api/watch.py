@@ -61,22 +61,22 @@ class Watch:
         return frames
 
     def next(self, timeout: float) -> list[str]:
-        """Frames for the next live entry (empty on timeout or if it was already sent)."""
+        """Frames for the live entries that arrive within `timeout` (none already sent)."""
         assert self.sub is not None
-        entry = self.sub.get(timeout)
-        if entry is None:
-            return []
+        return [f for entry in self.sub.drain(timeout) if (f := self._frame(entry))]
+
+    def _frame(self, entry: tuple[str, str, str]) -> str | None:
         fid, job_id, event = entry
         if self.all_jobs:
             if feed_id_key(fid) <= self.min_fid:
-                return []
-            return [with_cursor(event, fid)]
+                return None
+            return with_cursor(event, fid)
         seq = seq_of(event)
         if job_id and seq <= self.last_seq.get(job_id, 0):
-            return []
+            return None
         if job_id:
             self.last_seq[job_id] = seq
-        return [event]
+        return event
 
     @property
     def overflowed(self) -> bool:

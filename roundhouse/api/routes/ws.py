@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 from flask import Blueprint
@@ -75,10 +76,14 @@ def websocket(ws: Any) -> None:
 
 
 def _pump(ws: Any, watch: Watch) -> None:
+    next_read = 0.0
     while ws.connected:
-        incoming = ws.receive(timeout=0)
-        if incoming is not None:
-            _handle(ws, watch, _parse(incoming))
+        if time.monotonic() >= next_read:  # client messages are rare: look twice a second
+            next_read = time.monotonic() + POLL_S
+            incoming = ws.receive(timeout=0)
+            if incoming is not None:
+                _handle(ws, watch, _parse(incoming))
+                next_read = 0.0
         for frame in watch.next(POLL_S):
             ws.send(frame)
         if watch.overflowed:
