@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import fakeredis
@@ -13,6 +15,12 @@ import pytest
 from roundhouse.cli.stack import Stack
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.keys import Keys
+from tests.fakes.flux import FakeFlux
+from tests.fakes.hub import FakeHub
+from tests.fakes.lmstudio import FakeLMStudio
+from tests.fakes.ollama import FakeOllama
+from tests.fakes.openai import FakeOpenAI
+from tests.fakes.vision import FakeVision
 from tests.stacks import TestStack, start_stack
 
 IN_CI = os.environ.get("CI") == "true"
@@ -38,10 +46,55 @@ def redis_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     stack.stop()
 
 
+@dataclass
+class Fakes:
+    """The outside world on loopback, shared by every test of this process."""
+
+    ollama: FakeOllama
+    lmstudio: FakeLMStudio
+    lmstudio_dir: Path
+    hub: FakeHub
+    openai: FakeOpenAI
+    flux: FakeFlux
+    vision: FakeVision
+
+    def env(self) -> dict[str, str]:
+        """Settings that point a stack at these fakes."""
+        return {
+            "OLLAMA_BASE_URL": self.ollama.url,
+            "LMSTUDIO_BASE_URL": self.lmstudio.url,
+            "LMSTUDIO_MODELS_DIR": str(self.lmstudio_dir),
+            "HF_ENDPOINT": self.hub.url,
+            "HF_HUB_DISABLE_XET": "1",
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+            "OPENAI_BASE_URL": self.openai.url + "/v1",
+            "OPENAI_API_KEY": "sk-test",
+            "FLUX_API_URL": self.flux.url,
+            "LOCAL_VISION_API_URL": self.vision.url,
+        }
+
+
 @pytest.fixture(scope="session")
-def stack(redis_base: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestStack]:
-    """Redis + one Celery worker + the API (gunicorn/gevent), as processes."""
-    ts = start_stack(tmp_path_factory.mktemp("stack"), redis_base)
+def fakes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fakes]:
+    lm_dir = tmp_path_factory.mktemp("lmstudio-models")
+    with ExitStack() as es:
+        yield Fakes(
+            ollama=es.enter_context(FakeOllama(tick=0.02)),
+            lmstudio=es.enter_context(FakeLMStudio(lm_dir)),
+            lmstudio_dir=lm_dir,
+            hub=es.enter_context(FakeHub(tmp_path_factory.mktemp("hub"))),
+            openai=es.enter_context(FakeOpenAI(api_key="sk-test")),
+            flux=es.enter_context(FakeFlux()),
+            vision=es.enter_context(FakeVision()),
+        )
+
+
+@pytest.fixture(scope="session")
+def stack(
+    redis_base: str, fakes: Fakes, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestStack]:
+    """Redis + one Celery worker + the API (gunicorn/gevent), as processes, wired to fakes."""
+    ts = start_stack(tmp_path_factory.mktemp("stack"), redis_base, env=fakes.env())
     yield ts
     ts.stop()
 
@@ -63,8 +116,14 @@ def browser() -> Iterator[object]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
