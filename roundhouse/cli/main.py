@@ -11,8 +11,9 @@ COMMANDS = (up,)
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="roundhouse",
-                                description="Run and drive Roundhouse from a terminal.")
+    p = argparse.ArgumentParser(
+        prog="roundhouse", description="Run and drive Roundhouse from a terminal."
+    )
     sub = p.add_subparsers(dest="command", required=True)
     for module in COMMANDS:
         module.add_parser(sub)

@@ -37,9 +37,12 @@ def run(args: argparse.Namespace) -> int:
     host = args.host or settings.bind_host
     port = args.port or settings.port
     if not is_loopback(host) and not settings.api_token:
-        print(f"Refusing to listen on {host}: anyone who can reach it could drive this machine."
-              "\nSet ROUNDHOUSE_API_TOKEN (and share it with your team), or listen on "
-              "127.0.0.1.", file=sys.stderr)
+        print(
+            f"Refusing to listen on {host}: anyone who can reach it could drive this machine."
+            "\nSet ROUNDHOUSE_API_TOKEN (and share it with your team), or listen on "
+            "127.0.0.1.",
+            file=sys.stderr,
+        )
         return 2
     stack = Stack(settings.data_dir)
     stopping = False
@@ -58,20 +61,26 @@ def run(args: argparse.Namespace) -> int:
         print("Stopped; nothing left running.", file=sys.stderr)
 
 
-def _run(stack: Stack, settings: Settings, host: str, port: int, concurrency: int | None,
-         stopping) -> int:  # type: ignore[no-untyped-def]
+def _run(
+    stack: Stack, settings: Settings, host: str, port: int, concurrency: int | None, stopping
+) -> int:  # type: ignore[no-untyped-def]
     if not settings.redis_url:
         url = stack.start_redis()
         print(f"Redis: {url} (data in {settings.data_dir / 'redis'})", file=sys.stderr)
     stack.start_worker(concurrency=concurrency or settings.worker_concurrency, quiet=False)
     url = stack.start_api(port, host=host, quiet=False)
-    print(f"\nRoundhouse is up: {url.replace('0.0.0.0', '127.0.0.1')}  (Ctrl-C to stop)\n",
-          file=sys.stderr)
+    print(
+        f"\nRoundhouse is up: {url.replace('0.0.0.0', '127.0.0.1')}  (Ctrl-C to stop)\n",
+        file=sys.stderr,
+    )
     while not stopping():
         for name, proc in stack.procs.items():
             if proc.poll() is not None:
-                print(f"{name} exited with code {proc.returncode}; stopping the rest "
-                      f"(logs in {stack.logs})", file=sys.stderr)
+                print(
+                    f"{name} exited with code {proc.returncode}; stopping the rest "
+                    f"(logs in {stack.logs})",
+                    file=sys.stderr,
+                )
                 return 1
         time.sleep(0.2)
     return 0
