@@ -40,7 +40,32 @@ function mountDemo() {
   });
 }
 
+// With an API token configured, the page asks for it once; the server keeps it in an
+// HttpOnly cookie, so scripts on the page never see it again.
+async function login() {
+  const session = await api("/api/session");
+  if (!session.auth_required || session.authenticated) return;
+  const dialog = el("dialog", { id: "login" },
+    el("form", { method: "dialog", class: "inline" },
+      el("strong", {}, "This Roundhouse needs its API token"),
+      el("input", { name: "token", type: "password", autocomplete: "current-password", "aria-label": "API token" }),
+      el("button", { type: "submit" }, "Log in"),
+      el("span", { class: "form-error", role: "alert" })));
+  document.body.append(dialog);
+  dialog.showModal();
+  await new Promise((resolve) => {
+    dialog.querySelector("form").addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      try {
+        await api("/api/login", { method: "POST", body: { token: dialog.querySelector("input").value } });
+        dialog.close(); dialog.remove(); resolve();
+      } catch (e) { dialog.querySelector(".form-error").textContent = explain(e); }
+    });
+  });
+}
+
 async function boot() {
+  await login();
   addView("home", "Overview");
   const areas = ["./providers.js", "./models.js", "./beam.js"];
   for (const path of areas) {
