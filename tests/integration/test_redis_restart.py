@@ -1,0 +1,44 @@
+"""Redis restarted mid-job: nothing promised is lost; the worker, the relay and a watching
+client carry on when it is back (AOF persistence keeps the job)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from roundhouse.cli.stack import Stack
+from tests.integration.test_spine import start_demo, wait_state
+from tests.stacks import TestStack, start_stack
+from tests.wsclient import Live, final
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[Stack, int]]:
+    stack = Stack(tmp_path / "redis-home")
+    url = stack.start_redis()
+    yield stack, int(url.rsplit(":", 1)[1].split("/")[0])
+    stack.stop()
+
+
+def test_job_survives_a_redis_restart(own_redis: tuple[Stack, int], tmp_path: Path) -> None:
+    redis_stack, port = own_redis
+    ts: TestStack = start_stack(tmp_path / "stack", f"redis://127.0.0.1:{port}")
+    try:
+        job_id = start_demo(ts, steps=80, interval=0.05)
+        live = Live(ts.ws_url, {"subscribe": [job_id], "after": {job_id: 0}})
+        seen = [live.recv()["seq"] for _ in range(5)]
+        redis_stack.stop("redis")  # SIGTERM: Redis writes its AOF and exits
+        time.sleep(1.0)
+        redis_stack.start_redis(port=port)
+        seen += [f["seq"] for f in live.until(final, timeout=60)]
+        live.close()
+        job = wait_state(ts, job_id, {"succeeded", "failed"}, timeout=60)
+        assert job["state"] == "succeeded" and job["done"] == 80
+        assert seen == sorted(set(seen)), "no event twice, in order"
+        assert httpx.get(f"{ts.url}/healthz").json()["redis"]["ok"]
+    finally:
+        ts.stop()
