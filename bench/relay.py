@@ -91,8 +91,10 @@ def completeness(store_events: dict[str, int], tally: dict[str, list]) -> tuple[
             full += seqs == expected
             if seqs != expected and os.environ.get("BENCH_DEBUG"):
                 missing = sorted(set(expected) - set(seqs))
-                print(job_id, "first", first, "final", store_events[job_id], "got", len(seqs),
-                      "missing", missing[:5], "last", seqs[-1:] , "dups", len(seqs) - len(set(seqs)))
+                print(
+                    f"{job_id}: after {first}, final {store_events[job_id]}, got {len(seqs)},"
+                    f" missing {missing[:5]}, duplicates {len(seqs) - len(set(seqs))}"
+                )
     return full, total
 
 
