@@ -37,6 +37,19 @@ ALIASES = {
     "local-vision": "local",
 }
 HISTORY_MAX = 10_000
+#: The health-checked service each provider runs on (names as in providers/health.py).
+SERVICE = {
+    "openai": "openai",
+    "dalle": "openai",
+    "gpt-vision": "openai",
+    "ollama": "ollama",
+    "lmstudio": "lmstudio",
+    "openai-compatible": "openai-compatible",
+    "flux": "flux",
+    "local": "vision",
+}
+#: Providers that run in the cloud; everything else runs on a machine of ours (orange badge).
+CLOUD = frozenset({"openai", "dalle", "gpt-vision"})
 
 
 def canonical(role: str, provider: str) -> str:
@@ -91,6 +104,19 @@ class Choice:
     model: str
 
 
+def env_values(role: str, choice: Choice) -> dict[str, str]:
+    """The `.env` lines that make `choice` the default for `role` after a restart."""
+    if role == "llm":
+        return {"LLM_PROVIDER": choice.provider, "LLM_MODEL": choice.model}
+    if role == "image":
+        model_key = "FLUX_MODEL" if choice.provider == "flux" else "IMAGE_MODEL"
+        return {"IMAGE_PROVIDER": choice.provider, model_key: choice.model}
+    out = {"VISION_PROVIDER": choice.provider}
+    if choice.provider == "gpt-vision":
+        out["VISION_MODEL"] = choice.model
+    return out
+
+
 class ProviderStore:
     """Reads and switches the active providers; one instance per process."""
 
@@ -131,6 +157,13 @@ class ProviderStore:
     def current(self) -> dict[str, Any]:
         """The snapshot a job generates with (generation.Snapshot shape), in one round trip."""
         return self.snapshot(self.state())
+
+    def preview(self, changes: dict[str, Choice], state: dict[str, Any]) -> dict[str, Any]:
+        """`state` as it would be after `changes` (what a verification tests before commit)."""
+        after = {**state, **{r: dict(state[r]) for r in ROLES}}
+        for role, choice in changes.items():
+            after[role] = {"provider": choice.provider, "model": choice.model}
+        return after
 
     def snapshot(self, state: dict[str, Any]) -> dict[str, Any]:
         s = self.settings

@@ -1,0 +1,52 @@
+"""`providers.snapshot`: take the provider snapshot the way every job must, and record its version.
+
+A job takes `ProviderStore.current()` once at start (one HGETALL), puts the version on the job
+(`providers_version`) and in its first event, and uses that snapshot to the end. This kind does
+only that, so tests and bench/switch.py can prove no job started after a switch's answer sees
+an older version.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+from typing import Any
+
+from roundhouse.core.providers import ProviderStore
+from roundhouse.providers.base import Control
+from roundhouse.tasks import context
+from roundhouse.tasks.kinds import job_kind
+
+
+@cache
+def store() -> ProviderStore:
+    """This worker process's provider store."""
+    return ProviderStore(context.client(), context.keys(), context.settings())
+
+
+def take(control: Control) -> dict[str, Any]:
+    """The snapshot for this job, announced with its version; call once, at the start."""
+    snap = store().current()
+    roles = {
+        role: f"{snap[role]['provider']}/{snap[role]['model']}"
+        for role in ("llm", "image", "vision")
+    }
+    control.report(
+        stage="providers",
+        providers_version=snap["version"],
+        message=f"Providers v{snap['version']}: llm {roles['llm']}",
+    )
+    return snap
+
+
+@job_kind("providers.snapshot")
+def snapshot(job: dict[str, Any], control: Control) -> dict[str, Any]:
+    """Read the snapshot and report what was seen, with the wall time it was read."""
+    read_at = time.time()
+    snap = take(control)
+    return {
+        "providers_version": snap["version"],
+        "read_at": read_at,
+        "llm": snap["llm"],
+        "message": f"Saw providers version {snap['version']}",
+    }
