@@ -1,0 +1,133 @@
+"""One row per catalog service for a host: what Redis records, what /proc and health say.
+
+States: running (started by us), external (running, not started by us), starting (a start
+job is live), crashed (our process died: exit code + log tail), stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from roundhouse.api.deps import Services
+from roundhouse.core.models import ACTIVE
+from roundhouse.core.services import ServiceStore, machine_view, public
+from roundhouse.providers import health
+from roundhouse.providers.services.catalog import ServiceSpec
+from roundhouse.tasks.jobs.services import catalog, start_dedup
+from roundhouse.tasks.service_watch import observe
+
+JOB_FIELDS = ("id", "state", "stage", "message", "progress", "error", "hint")
+
+
+def store_for(svc: Services) -> ServiceStore:
+    return ServiceStore(svc.redis, svc.keys, svc.settings.feed_max)
+
+
+def known_hosts(svc: Services, store: ServiceStore) -> list[str]:
+    return sorted({svc.settings.hostname, *store.hosts()})
+
+
+def _checked_here(spec: ServiceSpec, own: bool) -> bool:
+    """A loopback URL says something only about this machine; other URLs about theirs."""
+    return bool(spec.health_url) and (own or not spec.local)
+
+
+def live_start_jobs(svc: Services, host: str, names: list[str]) -> dict[str, dict[str, Any]]:
+    """Service name -> its start job while one is queued or running."""
+    pipe = svc.redis.pipeline(transaction=False)
+    for name in names:
+        pipe.get(svc.keys.dedup(start_dedup(host, name)))
+    found = {}
+    for name, job_id in zip(names, pipe.execute(), strict=True):
+        if not job_id:
+            continue
+        try:
+            job = svc.jobs.get(job_id)
+        except Exception:
+            continue
+        if job["state"] in ACTIVE:
+            found[name] = {k: job.get(k) for k in JOB_FIELDS}
+    return found
+
+
+def status(svc: Services, host: str) -> dict[str, Any]:
+    """Every service of the catalog as seen for `host`."""
+    store = store_for(svc)
+    specs = catalog(svc.settings)
+    own = host == svc.settings.hostname
+    view = machine_view()
+    entries = {
+        name: observe(store, host, name, entry, view) for name, entry in store.all(host).items()
+    }
+    jobs = live_start_jobs(svc, host, list(specs))
+    targets = [spec for spec in specs.values() if _checked_here(spec, own)]
+    checks = health.check_all(targets, timeout_s=svc.settings.health_timeout_s)
+    rows = [
+        row(spec, host, entries.get(name) or {}, checks.get(name), jobs.get(name), own)
+        for name, spec in specs.items()
+    ]
+    return {"host": host, "hosts": known_hosts(svc, store), "services": rows}
+
+
+def row(
+    spec: ServiceSpec,
+    host: str,
+    entry: dict[str, Any],
+    check: dict[str, Any] | None,
+    job: dict[str, Any] | None,
+    own: bool = True,
+) -> dict[str, Any]:
+    """Merge the stored entry, the health check and a live start job into one row."""
+    state, note = _state(entry, check, job)
+    running_ours = state == "running"
+    started = entry.get("started_at") if running_ours else None
+    out = {
+        **public(entry),
+        "service": spec.name,
+        "title": spec.title,
+        "role": spec.role,
+        "host": host,
+        "port": entry.get("port") or spec.port,
+        "url": spec.base_url,
+        "configured": spec.configured,
+        "install_hint": spec.install_hint,
+        "state": state,
+        "managed": running_ours or state == "starting",
+        "pid": entry.get("pid") if running_ours else None,
+        "uptime_s": round(time.time() - started, 1) if started else None,
+        "health": _health(check),
+        "job": job,
+        "actions": {
+            # another host's commands are its own settings, so only ours can be judged here
+            "start": state in ("stopped", "crashed") and (spec.configured or not own),
+            "stop": state in ("running", "starting"),
+        },
+    }
+    if note:
+        out["message"] = note
+    return out
+
+
+def _state(
+    entry: dict[str, Any], check: dict[str, Any] | None, job: dict[str, Any] | None
+) -> tuple[str, str | None]:
+    healthy = bool(check and check.get("ok"))
+    stored = entry.get("state")
+    if job is not None:
+        return "starting", job.get("message")
+    if stored == "running":
+        if check is not None and not healthy:
+            if (entry.get("record") or {}).get("detached"):  # /proc cannot follow it
+                return "stopped", "its launcher handed it on and it no longer answers"
+            return "running", f"running, but its health check failed: {check.get('error')}"
+        return "running", None
+    if healthy:
+        return "external", "running, not started by Roundhouse"
+    return ("crashed" if stored == "crashed" else "stopped"), None
+
+
+def _health(check: dict[str, Any] | None) -> dict[str, Any] | None:
+    if check is None:
+        return None
+    return {k: check.get(k) for k in ("ok", "latency_ms", "error", "checked_at")}

@@ -1,0 +1,148 @@
+// "Local service status": each service's state, port, host, uptime and a Start/Stop button,
+// kept live by "service" events (state changes) and job events (progress of a start or stop).
+import { api, explain, toast } from "./api.js";
+import { onEvent } from "./live.js";
+import { duration, el } from "./format.js";
+
+const LABEL = { running: "running", external: "running (not started by Roundhouse)",
+  starting: "starting", stopping: "stopping", crashed: "crashed", stopped: "stopped" };
+const BADGE = { running: "ok", external: "ok", starting: "warn", stopping: "warn", crashed: "bad" };
+const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+const REFRESH_MS = 15000;
+
+function actionsFor(state) {
+  return { start: state === "stopped" || state === "crashed", stop: state === "running" || state === "starting" };
+}
+
+export function mount(container) {
+  const grid = { container, host: "", hosts: [], rows: new Map(), jobs: new Map() };
+  const load = async () => {
+    try {
+      const q = grid.host ? `?host=${encodeURIComponent(grid.host)}` : "";
+      const body = await api(`/api/providers/services/status${q}`);
+      grid.host = body.host; grid.hosts = body.hosts;
+      grid.rows = new Map(body.services.map((r) => [r.service, r]));
+      grid.jobs = new Map(body.services.filter((r) => r.job).map((r) => [r.job.id, r.service]));
+      render(grid, load);
+    } catch (e) { container.replaceChildren(el("p", { class: "form-error" }, explain(e))); }
+  };
+  const off = onEvent((ev) => handle(grid, ev, load));
+  const timers = [setInterval(() => tick(grid), 1000), setInterval(() => {
+    if (!document.contains(container)) { off(); timers.forEach(clearInterval); return; }
+    if (!document.hidden) load();
+  }, REFRESH_MS)];
+  load();
+  return { reload: load };
+}
+
+/** A page of its own (/static/services.html) when the Provider Settings modal is absent. */
+export async function mountStandalone(container = document.getElementById("services-grid")) {
+  const { connect } = await import("./live.js");
+  const grid = mount(container);
+  connect();
+  return grid;
+}
+
+function handle(grid, ev, load) {
+  if (ev.type === "snapshot") { load(); return; }
+  if (ev.type === "service" && ev.host === grid.host) serviceEvent(grid, ev, load);
+  if (ev.type === "job" && grid.jobs.has(ev.id)) jobEvent(grid, ev, load);
+}
+
+function serviceEvent(grid, ev, load) {
+  const row = grid.rows.get(ev.service);
+  if (!row) { load(); return; }
+  const { type, ts, cursor, ...fields } = ev;
+  Object.assign(row, fields);
+  if (ev.state === "starting" && ev.job_id) {
+    row.job = { id: ev.job_id, state: "running", stage: "launching", message: ev.message };
+    grid.jobs.set(ev.job_id, ev.service);
+  } else if (ev.state !== "starting") row.job = null;
+  if (ev.state === "running" || ev.state === "external") row.health = { ok: true };
+  row.uptime_s = ev.state === "running" && ev.started_at ? Date.now() / 1000 - ev.started_at : null;
+  row.actions = actionsFor(row.state);
+  render(grid, load);
+}
+
+function jobEvent(grid, ev, load) {
+  const row = grid.rows.get(grid.jobs.get(ev.id));
+  if (!row) return;
+  row.job = { ...(row.job || {}), id: ev.id, state: ev.state, stage: ev.stage, message: ev.message,
+    error: ev.error, hint: ev.hint };
+  if (TERMINAL.has(ev.state)) {
+    grid.jobs.delete(ev.id);
+    if (ev.state === "failed") { row.error = ev.error; row.hint = ev.hint; }
+    row.job = null;
+    load();  // the final word on the service's state comes from the server
+  }
+  render(grid, load);
+}
+
+async function act(grid, row, action, load) {
+  try {
+    const job = await api(`/api/providers/services/${action}`, { method: "POST",
+      body: { service: row.service, host: grid.host } });
+    row.state = action === "start" ? "starting" : "stopping";
+    row.error = null;
+    row.job = { id: job.id, state: job.state, stage: job.stage, message: job.message };
+    row.actions = action === "start" ? actionsFor("starting") : { start: false, stop: false };
+    grid.jobs.set(job.id, row.service);
+  } catch (e) { row.error = e.message; row.hint = e.hint; toast(explain(e)); }
+  render(grid, load);
+}
+
+function tick(grid) {
+  for (const row of grid.rows.values()) {
+    if (row.state !== "running" || row.uptime_s === null || row.uptime_s === undefined) continue;
+    row.uptime_s += 1;
+    const cell = grid.container.querySelector(`#svc-${CSS.escape(row.service)} .uptime`);
+    if (cell) cell.textContent = duration(row.uptime_s);
+  }
+}
+
+function hostPicker(grid, load) {
+  if (grid.hosts.length < 2) return el("span", { class: "muted" }, `Host: ${grid.host}`);
+  return el("label", {}, "Host ", el("select", { name: "host", onchange: (e) => { grid.host = e.target.value; load(); } },
+    grid.hosts.map((h) => el("option", { value: h, selected: h === grid.host }, h))));
+}
+
+function detail(row) {
+  const lines = [];
+  if (row.job && row.job.message) lines.push(el("div", { class: "muted progress" }, row.job.message));
+  else if (row.message) lines.push(el("div", { class: "muted" }, row.message));
+  if (row.error) lines.push(el("div", { class: "form-error error" }, row.hint ? `${row.error} — ${row.hint}` : row.error));
+  if (!row.configured && row.state === "stopped") lines.push(el("div", { class: "muted" }, row.install_hint));
+  if (row.log_tail && row.log_tail.length && (row.state === "crashed" || row.error)) {
+    lines.push(el("pre", { class: "log-tail", style: "font-size:11px;white-space:pre-wrap;margin:4px 0;max-height:10em;overflow:auto" },
+      row.log_tail.join("\n")));
+  }
+  return lines;
+}
+
+function button(grid, row, load) {
+  if (row.state === "stopping") return el("button", { disabled: true }, "Stopping…");
+  if (row.actions?.stop) return el("button", { class: "danger", onclick: () => act(grid, row, "stop", load) }, "Stop");
+  if (row.actions?.start) return el("button", { onclick: () => act(grid, row, "start", load) }, "Start");
+  return null;
+}
+
+function renderRow(grid, row, load) {
+  const running = row.state === "running";
+  return el("tr", { id: `svc-${row.service}`, "data-state": row.state },
+    el("td", {}, el("strong", {}, row.title || row.service)),
+    el("td", {}, el("span", { class: `badge ${BADGE[row.state] || ""}`, "data-state": row.state }, LABEL[row.state] || row.state),
+      row.returncode !== null && row.returncode !== undefined && row.state === "crashed" ? ` exit code ${row.returncode}` : ""),
+    el("td", { class: "port" }, row.port ? String(row.port) : ""),
+    el("td", {}, row.host),
+    el("td", { class: "uptime" }, running && row.uptime_s !== null ? duration(row.uptime_s) : ""),
+    el("td", {}, button(grid, row, load)),
+    el("td", { class: "detail" }, detail(row)));
+}
+
+function render(grid, load) {
+  const head = el("tr", {}, ["Service", "State", "Port", "Host", "Uptime", "", ""].map((h) => el("th", {}, h)));
+  grid.container.replaceChildren(
+    el("div", { class: "inline" }, el("h3", { style: "margin:0" }, "Local service status"), hostPicker(grid, load)),
+    el("table", { class: "services" }, el("thead", {}, head),
+      el("tbody", {}, [...grid.rows.values()].map((row) => renderRow(grid, row, load)))));
+}

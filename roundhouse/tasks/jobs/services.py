@@ -1,0 +1,210 @@
+"""`service.start` / `service.stop`: run on the queue of the host the service lives on.
+
+The provider layer (providers/services) does the process work; this module decides what
+to do given what Redis says this host runs, records the outcome in `rh:services:{host}`
+and announces every state change with a "service" event.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from celery import signals
+
+from roundhouse.core.errors import AppError, Cancelled, Conflict
+from roundhouse.core.jobs import JobStore
+from roundhouse.core.models import TERMINAL
+from roundhouse.core.services import ServiceStore, machine_view
+from roundhouse.core.settings import Settings
+from roundhouse.providers.base import Control
+from roundhouse.providers.services import launch, ports, process
+from roundhouse.providers.services.catalog import CATALOG_FIELDS, ServiceSpec, build_catalog, lookup
+from roundhouse.tasks import context
+from roundhouse.tasks.kinds import HOST, job_kind
+from roundhouse.tasks.service_watch import observe, start_sweeper
+
+KEEP_LOGS = 5  # log/exit/pid/stop file sets kept per service
+RESULT_FIELDS = ("status", "service", "port", "pid", "message", "managed", "log_path", "elapsed_s")
+
+
+def catalog(settings: Settings) -> dict[str, ServiceSpec]:
+    """The services this deployment knows, from settings only."""
+    return build_catalog(**{k: getattr(settings, k) for k in CATALOG_FIELDS})
+
+
+def start_dedup(host: str, name: str) -> str:
+    """Two starts of one service on one host at once are one job."""
+    return f"service:{host}:{name}"
+
+
+def stop_dedup(host: str, name: str) -> str:
+    return f"service-stop:{host}:{name}"
+
+
+@cache
+def store() -> ServiceStore:
+    return ServiceStore(context.client(), context.keys(), context.settings().feed_max)
+
+
+def _answer(out: dict[str, Any], host: str) -> dict[str, Any]:
+    """The job result: the original's shape (status, service, port, pid, message) + extras."""
+    return {**{k: out[k] for k in RESULT_FIELDS if k in out}, "host": host}
+
+
+@job_kind("service.start", queue=HOST)
+def start(job: dict[str, Any], control: Control) -> dict[str, Any]:
+    """Start the service here unless it already runs; wait until it is healthy."""
+    s, services = context.settings(), store()
+    host, spec = s.hostname, lookup(catalog(s), job["params"]["service"])
+    view = machine_view()
+    entry = observe(services, host, spec.name, services.get(host, spec.name) or {}, view)
+    if entry.get("state") == "running" and entry.get("record"):
+        message = f"{spec.title} is already running (started by Roundhouse, pid {entry['pid']})"
+        control.report(stage="ready", message=message, progress=1.0)
+        return _answer(process.result("already_running", entry, message, managed=True), host)
+    services.announce(
+        host,
+        spec.name,
+        {"state": "starting", "job_id": job["id"], "port": spec.port, "message": "starting"},
+    )
+    log_dir = s.data_dir / "services"
+    prune_logs(log_dir, spec.name, KEEP_LOGS)
+    try:
+        out = launch.start(spec, log_dir=log_dir, control=control)
+    except Exception as exc:
+        _record_failure(services, host, spec, exc)
+        raise
+    record = out.pop("record")
+    if record is None:  # something healthy already answers on the port: not ours
+        services.announce(host, spec.name, {"state": "external", **_answer(out, host)})
+        return _answer(out, host)
+    fields = {
+        "state": "running",
+        "managed": True,
+        "record": record,
+        "view": view,
+        "pid": record["pid"],
+        "port": record["port"],
+        "started_at": record["started_at"],
+        "log_path": record["log_path"],
+        "message": out["message"],
+        "job_id": job["id"],
+        "error": None,
+        "hint": None,
+        "returncode": None,
+        "log_tail": [],
+    }
+    services.change(host, spec.name, fields)
+    return _answer(out, host)
+
+
+def _record_failure(services: ServiceStore, host: str, spec: ServiceSpec, exc: Exception) -> None:
+    """A start that failed leaves nothing running; say why, with the log's last lines."""
+    details = exc.details if isinstance(exc, AppError) else {}
+    code = details.get("returncode")
+    fields = {
+        "state": "crashed" if code not in (None, 0) else "stopped",
+        "record": None,
+        "pid": None,
+        "port": spec.port,
+        "message": "Start cancelled" if isinstance(exc, Cancelled) else "Start failed",
+        "error": None if isinstance(exc, Cancelled) else getattr(exc, "message", str(exc)),
+        "hint": getattr(exc, "hint", None),
+        "returncode": code,
+        "log_tail": details.get("log_tail") or [],
+        "log_path": details.get("log_path"),
+    }
+    services.change(host, spec.name, fields)
+
+
+@job_kind("service.stop", queue=HOST)
+def stop(job: dict[str, Any], control: Control) -> dict[str, Any]:
+    """SIGTERM, wait, SIGKILL what we started; nothing to stop is fine; not ours is refused."""
+    s, services = context.settings(), store()
+    host, spec = s.hostname, lookup(catalog(s), job["params"]["service"])
+    control.report(stage="stopping", message=f"stopping {spec.title}")
+    _end_start(context.jobs(), host, spec, control)
+    entry = services.get(host, spec.name) or {}
+    record = entry.get("record")
+    if not record:
+        refuse_if_foreign(spec)
+        message = f"{spec.title} was not running"
+        return {
+            **_answer(
+                {
+                    "status": "stopped",
+                    "service": spec.name,
+                    "port": spec.port,
+                    "pid": None,
+                    "message": message,
+                },
+                host,
+            ),
+            "was_running": False,
+        }
+    out = process.stop(record, stop_argv=spec.stop_argv)
+    fields = {
+        "state": "stopped",
+        "pid": None,
+        "message": out["message"],
+        "error": None,
+        "returncode": None,
+        "log_tail": [],
+    }
+    services.change(host, spec.name, fields)
+    return {**_answer(out, host), "was_running": out.get("was_running", False)}
+
+
+def _end_start(jobs: JobStore, host: str, spec: ServiceSpec, control: Control) -> None:
+    """A start still in progress is cancelled first, and we wait until it has cleaned up."""
+    job_id = jobs.r.get(jobs.keys.dedup(start_dedup(host, spec.name)))
+    if not job_id:
+        return
+    try:
+        if jobs.get(job_id)["state"] not in TERMINAL:
+            jobs.request_stop(job_id, "cancel")
+    except AppError:
+        return  # expired, or ended in between
+    until = time.monotonic() + spec.start_deadline_s + 15
+    while time.monotonic() < until:
+        control.check()
+        if jobs.get(job_id)["state"] in TERMINAL:
+            return
+        time.sleep(0.05)
+
+
+def refuse_if_foreign(spec: ServiceSpec) -> None:
+    """Something we did not start answers on the port: say so rather than touch it."""
+    if spec.local and spec.port and ports.listening(spec.host, spec.port):
+        who = ports.holder(spec.port)
+        raise Conflict(
+            f"{spec.title} on port {spec.port} was not started by Roundhouse"
+            + (f" ({who})" if who else "")
+            + "; Roundhouse only stops what it started",
+            hint="Stop it where it was started",
+            service=spec.name,
+            port=spec.port,
+        )
+
+
+def prune_logs(log_dir: Path, name: str, keep: int) -> None:
+    """Old starts' files go; the newest `keep` sets stay (a running service's is the newest)."""
+    if not log_dir.is_dir():
+        return
+    stems = sorted(
+        {p.name.rsplit(".", 1)[0] for p in log_dir.glob(f"{name}-*.log")}, reverse=True
+    )  # names carry a sortable timestamp
+    for stem in stems[keep:]:
+        for kind in ("log", "exit", "pid", "stop", "exit.tmp"):
+            (log_dir / f"{stem}.{kind}").unlink(missing_ok=True)
+
+
+@signals.worker_ready.connect
+def _announce_host(sender: object = None, **_: object) -> None:
+    """Pages can pick this host; the sweeper notices when a service started here dies."""
+    services = store()
+    services.add_host(context.settings().hostname)
+    start_sweeper(services, context.settings().hostname)
