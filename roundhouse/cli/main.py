@@ -6,14 +6,25 @@ import argparse
 import sys
 
 from roundhouse.cli import up
+from roundhouse.cli.commands import beam, jobs, models, services, status, switch
+from roundhouse.cli.context import add_common
 
-COMMANDS = (up,)
+COMMANDS = (up, status, switch, models, services, jobs, beam)
+
+EPILOG = """exit codes: 0 done, 1 failed, 2 usage, 3 cancelled (or paused), 4 server unreachable,
+130 detached with Ctrl-C (the job keeps running).
+server: --url, else ROUNDHOUSE_URL, else url in ~/.config/roundhouse/config.toml,
+else http://127.0.0.1:8000 (token likewise: --token, ROUNDHOUSE_API_TOKEN, token)."""
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="roundhouse", description="Run and drive Roundhouse from a terminal."
+        prog="roundhouse",
+        description="Run and drive Roundhouse from a terminal.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_common(p, top=True)
     sub = p.add_subparsers(dest="command", required=True)
     for module in COMMANDS:
         module.add_parser(sub)
@@ -22,7 +33,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

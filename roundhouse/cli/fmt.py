@@ -1,0 +1,88 @@
+"""Small text helpers for terminal output: sizes, durations, one line per job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Kinds whose done/total count bytes (others count steps, candidates, ...).
+BYTE_KINDS = ("ollama.pull", "hf.download", "model.install", "model.import", "model.download")
+TERMINAL = ("succeeded", "failed", "cancelled")
+
+
+def size(n: float | None) -> str:
+    if n is None:
+        return "?"
+    value = float(n)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(value) < 1000 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"  # pragma: no cover
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None or seconds < 0:
+        return "?"
+    s = int(round(seconds))
+    h, rest = divmod(s, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def counts_bytes(job: dict[str, Any]) -> bool:
+    return job.get("unit") == "bytes" or str(job.get("kind") or "") in BYTE_KINDS
+
+
+def amounts(job: dict[str, Any]) -> list[str]:
+    """'1.2 GB/2.0 GB', '3.4 MB/s', 'ETA 0:12' (or '7/20') for what the job reports."""
+    done, total = job.get("done"), job.get("total")
+    if done is None and total is None:
+        return []
+    if not counts_bytes(job):
+        return [f"{done or 0}/{total if total is not None else '?'}"]
+    parts = [f"{size(done or 0)}/{size(total)}"]
+    if job.get("speed") and job.get("state") == "running":
+        parts.append(f"{size(job['speed'])}/s")
+    if job.get("eta") is not None and job.get("state") == "running":
+        parts.append(f"ETA {duration(job['eta'])}")
+    return parts
+
+
+def percent(job: dict[str, Any]) -> str:
+    progress = job.get("progress")
+    return f"{float(progress) * 100:3.0f}%" if progress is not None else "  -%"
+
+
+def bar(progress: float | None, width: int) -> str:
+    filled = int(round(max(0.0, min(1.0, progress or 0.0)) * width))
+    return "[" + "#" * filled + "-" * (width - filled) + "]"
+
+
+def job_line(job: dict[str, Any], bar_width: int = 0) -> str:
+    """One line: id, kind, state/stage, bar and percent, amounts, message."""
+    state, stage = job.get("state") or "?", job.get("stage")
+    where = state if not stage or stage == state or state in TERMINAL else f"{state}/{stage}"
+    parts = [str(job.get("id", "?"))[:8], str(job.get("kind") or "job"), where]
+    if bar_width:
+        parts.append(bar(job.get("progress"), bar_width))
+    parts.append(percent(job).strip())
+    parts += amounts(job)
+    text = "  ".join(parts)
+    message = job.get("error") if state == "failed" and job.get("error") else job.get("message")
+    return f"{text}  {message}" if message else text
+
+
+def summary(job: dict[str, Any]) -> list[str]:
+    """The lines a finished job leaves behind: outcome, message, hint."""
+    state, job_id = job.get("state"), job.get("id")
+    head = f"{job.get('kind') or 'job'} {job_id} {state}"
+    result = job.get("result") if isinstance(job.get("result"), dict) else {}
+    if state == "succeeded":
+        detail = result.get("message") or job.get("message")
+        return [f"{head}: {detail}" if detail else head]
+    lines = [f"{head}: {job.get('error') or job.get('message') or ''}".rstrip(": ")]
+    if job.get("hint"):
+        lines.append(f"  hint: {job['hint']}")
+    if state == "paused":
+        lines.append(f"  resume with: roundhouse resume {job_id}")
+    return lines
