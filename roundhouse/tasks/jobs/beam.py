@@ -1,0 +1,82 @@
+"""`beam.search`: refine an image prompt with the providers that are active when the job starts.
+
+The provider snapshot is read once (one HGETALL) and used to the end, so a switch made while
+the job runs changes the next job, not this one. The job records the snapshot's version and the
+provider/model per role (never keys or URLs) and announces them before any provider is called.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from roundhouse.core.media import save_beam_image
+from roundhouse.core.providers import ProviderStore
+from roundhouse.providers.base import Control
+from roundhouse.providers.beam import run, validate_params, validate_prompt
+from roundhouse.providers.generation import Clients, build
+from roundhouse.tasks import context
+from roundhouse.tasks.kinds import BEAM, job_kind
+
+KIND = "beam.search"
+
+
+@job_kind(KIND, queue=BEAM)
+def search(job: dict[str, Any], control: Control) -> dict[str, Any]:
+    """Take the provider snapshot now, then search with it."""
+    settings = context.settings()
+    snapshot = ProviderStore(context.client(), context.keys(), settings).current()
+    return search_with(job, control, snapshot, settings.media_dir)
+
+
+def search_with(
+    job: dict[str, Any], control: Control, snapshot: dict[str, Any], media_dir: Path
+) -> dict[str, Any]:
+    """The whole job given its snapshot: announce, search, and return the result tree."""
+    params = dict(job["params"])
+    prompt = validate_prompt(params.pop("prompt", None))
+    beam_params = validate_params(params)
+    control.check()
+    with build(snapshot) as clients:
+        used = announce(control, clients)
+        save = partial(save_beam_image, media_dir, job["id"])
+        result = run(prompt, beam_params, clients, CandidateIds(control), save)
+    out = result.to_dict()
+    out["best"] = {k: out[k] for k in ("prompt", "image_url", "score")} | {"id": result.best_id}
+    out["providers"] = used
+    out["providers_version"] = clients.version
+    out["message"] = f"Best score {result.score:.3f}: {_short(result.prompt)}"
+    return out
+
+
+def announce(control: Control, clients: Clients) -> dict[str, str]:
+    """Record and announce provider/model per role and the snapshot version."""
+    used = clients.describe()
+    version = used.pop("version")
+    message = ", ".join(f"{role}: {name}" for role, name in used.items())
+    control.report(stage="providers", message=message, providers=used, providers_version=version)
+    control.event("providers", used=used, version=version, message=message)
+    return used
+
+
+class CandidateIds:
+    """The job's control, with a candidate's id sent as `candidate`: `id` is the job's own."""
+
+    def __init__(self, control: Control) -> None:
+        self.control = control
+
+    def report(self, **fields: Any) -> None:
+        self.control.report(**fields)
+
+    def check(self) -> None:
+        self.control.check()
+
+    def event(self, type_: str, **data: Any) -> None:
+        if "id" in data:
+            data["candidate"] = data.pop("id")
+        self.control.event(type_, **data)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
