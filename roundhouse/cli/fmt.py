@@ -58,11 +58,12 @@ def bar(progress: float | None, width: int) -> str:
     return "[" + "#" * filled + "-" * (width - filled) + "]"
 
 
-def job_line(job: dict[str, Any], bar_width: int = 0) -> str:
+def job_line(job: dict[str, Any], bar_width: int = 0, full_id: bool = False) -> str:
     """One line: id, kind, state/stage, bar and percent, amounts, message."""
     state, stage = job.get("state") or "?", job.get("stage")
     where = state if not stage or stage == state or state in TERMINAL else f"{state}/{stage}"
-    parts = [str(job.get("id", "?"))[:8], str(job.get("kind") or "job"), where]
+    job_id = str(job.get("id", "?"))
+    parts = [job_id if full_id else job_id[:8], str(job.get("kind") or "job"), where]
     if bar_width:
         parts.append(bar(job.get("progress"), bar_width))
     parts.append(percent(job).strip())

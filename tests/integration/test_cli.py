@@ -160,3 +160,35 @@ def test_ctrl_c_with_cancel_on_interrupt_cancels(stack: TestStack) -> None:
     job_id, code, err = _interrupt_follower(stack, "--cancel-on-interrupt")
     assert code == 3, err
     assert wait_state(stack, job_id, {"cancelled"})["state"] == "cancelled"
+
+
+def test_services_status_and_a_service_outside_the_catalog(stack: TestStack) -> None:
+    out = rh(stack.url, "services", "status", "--json")
+    assert out.returncode == 0, out.stderr
+    assert "services" in json.loads(out.stdout)
+    bad = rh(stack.url, "services", "start", "rm-rf")
+    assert bad.returncode in (1, 2) and "rm-rf" in bad.stderr
+    assert rh(stack.url, "services", "start").returncode == 2
+
+
+def test_beam_runs_with_live_progress(stack: TestStack) -> None:
+    out = rh(
+        stack.url,
+        "beam",
+        "a fox in the snow",
+        "--width",
+        "1",
+        "--depth",
+        "1",
+        "--candidates",
+        "2",
+        "--json",
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    job = json.loads(out.stdout)
+    assert job["kind"] == "beam.search" and job["state"] == "succeeded"
+    human = rh(
+        stack.url, "beam", "a fox at dusk", "--width", "1", "--depth", "1", "--candidates", "1"
+    )
+    assert human.returncode == 0, human.stdout + human.stderr
+    assert "best prompt (score" in human.stdout and "/media/beam/" in human.stdout

@@ -70,7 +70,7 @@ def _active(ctx: Ctx, args: argparse.Namespace) -> list[str]:
 
 def _show_jobs(ctx: Ctx, found: list[dict]) -> None:
     for job in found:
-        ctx.say(f"{job['id']}  {fmt.job_line(job).split('  ', 1)[1]}")
+        ctx.say(fmt.job_line(job, full_id=True))
 
 
 @command

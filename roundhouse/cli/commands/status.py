@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from roundhouse.cli.client import decode
+import httpx
+
+from roundhouse.cli.client import decode, unreachable
 from roundhouse.cli.context import Ctx, add_common, command
-from roundhouse.cli.errors import OK, ApiError, CliError, Unsupported
+from roundhouse.cli.errors import OK, ApiError, Unsupported
 
 ROLES = ("llm", "image", "vision")
 
@@ -50,9 +52,7 @@ def _health(ctx: Ctx) -> dict[str, Any]:
     """/healthz answers 503 with a body when Redis is down: show it rather than fail."""
     try:
         response = ctx.client.http.get("/healthz")
-    except Exception as exc:
-        from roundhouse.cli.client import unreachable
-
+    except httpx.HTTPError as exc:
         raise unreachable(ctx.target.url) from exc
     if response.status_code == 503:
         return response.json()
@@ -88,6 +88,3 @@ def _print_providers(ctx: Ctx, providers: dict[str, Any]) -> None:
         ctx.say(line + ("" if healthy is None else ("  (up)" if healthy else "  (DOWN)")))
     if not roles:
         ctx.say("providers: (no roles in the answer)")
-
-
-__all__ = ["CliError", "status"]
