@@ -1,0 +1,141 @@
+"""/api/providers/models: installed models, recommendations, Ollama pulls, uninstall, updates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from roundhouse.api import installed, pull_stream
+from roundhouse.api.body import json_object
+from roundhouse.api.deps import services, settings
+from roundhouse.api.submit import accepted, submit
+from roundhouse.core import feed
+from roundhouse.core.errors import Conflict, InvalidRequest, NotFound
+from roundhouse.core.slots import Slots, waiting_message
+from roundhouse.providers import catalog
+from roundhouse.providers.ollama import OllamaClient, names
+from roundhouse.tasks.jobs import ollama as pulls
+
+bp = Blueprint("models", __name__, url_prefix="/api/providers/models")
+
+
+def _client() -> OllamaClient:
+    s = settings()
+    return OllamaClient(s.ollama_base_url, timeout=s.health_timeout_s)
+
+
+@bp.get("/status")
+def status():  # type: ignore[no-untyped-def]
+    s = settings()
+    return jsonify(
+        {
+            "environment": s.environment,
+            "local": s.environment == "local",
+            "max_pulls": s.ollama_max_pulls,
+            "backends": installed.installed(s),
+        }
+    )
+
+
+@bp.get("/recommendations")
+def recommendations():  # type: ignore[no-untyped-def]
+    s = settings()
+    ollama = installed.ollama_models(s)
+    names_in = [m["name"] for m in ollama["models"]]
+    ram, disk = catalog.total_ram_bytes(), catalog.free_disk_bytes(s.models_dir)
+    rows = catalog.recommendations(catalog.load(), names_in, ram, disk)
+    body = {"models": rows, "ram_bytes": ram, "disk_free_bytes": disk, "ollama": _brief(ollama)}
+    return jsonify(body)
+
+
+def _brief(backend: dict[str, Any]) -> dict[str, Any]:
+    return {k: backend.get(k) for k in ("ok", "url", "error", "hint")}
+
+
+def _model_param(body: dict[str, Any]) -> str:
+    provider = body.get("provider", "ollama")
+    if provider != "ollama":
+        raise InvalidRequest(
+            f"Downloads here are Ollama pulls; provider {provider!r} is not one.",
+            hint='Send {"provider": "ollama", "model": "llama3.2"}; GGUF files for LM Studio '
+            "are installed through the GGUF install endpoint.",
+            field="provider",
+        )
+    model = body.get("model")
+    if not isinstance(model, str):
+        raise InvalidRequest(
+            "model must be an Ollama model name such as llama3.2", hint=names.GRAMMAR, field="model"
+        )
+    try:
+        return names.normalise(model)
+    except InvalidRequest as exc:
+        raise InvalidRequest(exc.message, hint=names.GRAMMAR, field="model") from None
+
+
+def start_pull(model: str, update: bool = False) -> tuple[dict[str, Any], bool]:
+    """A pull job for `model` (or the running one it joins), its place in line shown at once."""
+    svc = services()
+    url = svc.settings.ollama_base_url
+    params = {"model": model, "ollama_url": url, "update": update}
+    job, created = submit(pulls.KIND, params, dedup=pulls.dedup_key(url, model))
+    if created:
+        s = svc.settings
+        slots = Slots(svc.redis, svc.keys, pulls.pool(url), s.ollama_max_pulls, s.stale_after_s)
+        place = slots.place(job["id"])
+        if place:
+            fields = {"message": waiting_message(place), "place": place}
+            svc.jobs.update(job["id"], fields, allowed=("queued",), snapshot=job)
+            job = {**job, **fields}
+    return job, created
+
+
+@bp.post("/download")
+def download():  # type: ignore[no-untyped-def]
+    model = _model_param(json_object({"provider", "model"}))
+    with _client() as client:
+        client.version()  # Ollama down: 503 with what to do, before any job exists
+    job, created = start_pull(model)
+    if "text/event-stream" in request.headers.get("Accept", ""):
+        return pull_stream.stream(services(), job)
+    return accepted(job, created)
+
+
+@bp.post("/check-updates")
+def check_updates():  # type: ignore[no-untyped-def]
+    """Re-pull every installed Ollama model: Ollama says up to date or fetches changed layers."""
+    with _client() as client:
+        models = [m.name for m in client.tags()]
+    started = [start_pull(names.normalise(m), update=True) for m in models]
+    jobs = [{**job, "joined": not created} for job, created in started]
+    return jsonify({"jobs": jobs, "models": models}), 202
+
+
+@bp.delete("/ollama/<path:name>")
+def uninstall(name: str):  # type: ignore[no-untyped-def]
+    svc = services()
+    model = _model_param({"provider": "ollama", "model": name})
+    if owner := _active_pull(model):
+        raise Conflict(
+            f"{model} is being pulled (job {owner}).", hint="Cancel that job first, then uninstall."
+        )
+    try:
+        with _client() as client:
+            client.delete(model)
+    except NotFound:
+        raise NotFound(
+            f"{model} is not installed in Ollama.", hint="See GET /api/providers/models/status."
+        ) from None
+    body = {"backend": "ollama", "action": "deleted", "model": model}
+    feed.publish(svc.redis, svc.keys, "models", body, svc.settings.feed_max)
+    return jsonify({"deleted": model})
+
+
+def _active_pull(model: str) -> str | None:
+    """The id of a queued/running/paused pull of `model`, if any."""
+    svc = services()
+    owner = svc.redis.get(svc.keys.dedup(pulls.dedup_key(svc.settings.ollama_base_url, model)))
+    try:
+        return owner if owner and svc.jobs.is_active(svc.jobs.get(owner)) else None
+    except NotFound:
+        return None

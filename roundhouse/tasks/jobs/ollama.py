@@ -1,0 +1,135 @@
+"""`ollama.pull`: pull a model into Ollama with live progress, at most N at once per host.
+
+A pull that finds every slot taken goes back to `queued` with its place in line and is
+re-sent with a short countdown, so no worker process sits idle waiting for a slot.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from roundhouse.core import feed
+from roundhouse.core.models import JobState
+from roundhouse.core.slots import Slots, waiting_message
+from roundhouse.providers import ollama
+from roundhouse.providers.base import Control
+from roundhouse.tasks import context, kinds
+from roundhouse.tasks.control import Superseded
+from roundhouse.tasks.kinds import DOWNLOADS, job_kind
+
+log = logging.getLogger(__name__)
+KIND = "ollama.pull"
+RETRY_S = 1.0
+
+
+class BackInLine(Superseded):
+    """Not an error: no slot was free, so the job went back to the queue to wait its turn."""
+
+
+def host_of(url: str) -> str:
+    """`127.0.0.1:11434`: one pool and one dedup space per Ollama server."""
+    parts = urlsplit(url if "//" in url else f"http://{url}")
+    return f"{parts.hostname or 'localhost'}:{parts.port or 11434}"
+
+
+def pool(url: str) -> str:
+    return f"ollama:{host_of(url)}"
+
+
+def dedup_key(url: str, model: str) -> str:
+    """Same model on the same Ollama = same artifact, whatever the spelling of the name."""
+    return f"ollama.pull:{host_of(url)}:{ollama.names.key(model)}"
+
+
+def slots_for(url: str) -> Slots:
+    s = context.settings()
+    return Slots(context.client(), context.keys(), pool(url), s.ollama_max_pulls, s.stale_after_s)
+
+
+def publish_models(action: str, model: str, url: str) -> None:
+    """Tell every open page that the installed list changed."""
+    body = {"backend": "ollama", "action": action, "model": model, "host": host_of(url)}
+    feed.publish(context.client(), context.keys(), "models", body, context.settings().feed_max)
+
+
+def back_in_line(job: dict[str, Any], control: Control, place: int) -> None:
+    """queued again with the place shown, re-sent after RETRY_S; raises BackInLine."""
+    store = context.jobs()
+    run = getattr(control, "run", "") or store.r.hget(store.keys.job(job["id"]), "run") or ""
+    fields = {
+        "state": JobState.QUEUED.value,
+        "stage": "queued",
+        "run": "",
+        "message": waiting_message(place),
+        "place": place,
+    }
+    if store.update(job["id"], fields, allowed=(JobState.RUNNING.value,), mode="idle", run=run):
+        resend(job)
+    raise BackInLine(f"job {job['id']} waits for a download slot")
+
+
+def resend(job: dict[str, Any], countdown: float = RETRY_S) -> None:
+    from roundhouse.tasks.app import celery  # the worker's app, loaded by now
+
+    celery.send_task(
+        kinds.task_name(job["kind"]),
+        args=(job["id"],),
+        task_id=job["id"],
+        queue=job.get("queue") or DOWNLOADS,
+        countdown=countdown or None,
+    )
+
+
+def wake_next(slots: Slots) -> None:
+    """Send the first waiters at once: a freed slot should not sit idle for a countdown, and a
+    waiter whose re-sent message died with a killed worker is picked up again (a duplicate
+    message is dropped by the runner's claim)."""
+    store = context.jobs()
+    for job_id in slots.waiting()[: slots.limit]:
+        try:
+            job = store.get(job_id)
+            if job["state"] == JobState.QUEUED:
+                resend(job, countdown=0)
+        except Exception:  # a waiter that expired, or the broker away for a moment
+            log.warning("could not wake waiting pull %s", job_id, exc_info=True)
+
+
+def result_message(result: dict[str, Any]) -> str:
+    model, total, fetched = result["model"], result["bytes"], result["downloaded"]
+    if result["up_to_date"]:
+        return f"{model} is up to date"
+    if fetched < total:
+        return f"Updated {model}: fetched {_size(fetched)} of {_size(total)}"
+    return f"Pulled {model} ({_size(total)})"
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000  # type: ignore[assignment]
+    return f"{n} B"
+
+
+@job_kind(KIND, queue=DOWNLOADS, resumable=True, pausable=True)
+def pull(job: dict[str, Any], control: Control) -> dict[str, Any]:
+    """Wait for a slot, then stream POST /api/pull; cancel/pause close the stream (Ollama keeps
+    the bytes, so the next pull resumes)."""
+    params = job["params"]
+    url = params.get("ollama_url") or context.settings().ollama_base_url
+    slots = slots_for(url)
+    place = slots.acquire(job["id"])
+    if place:
+        back_in_line(job, control, place)
+    if job.get("place"):
+        control.report(message="Got a download slot", place=None)
+    try:
+        with ollama.OllamaClient(url) as client:
+            result = ollama.pull(client, params["model"], control)
+    finally:
+        slots.release(job["id"])
+        wake_next(slots)
+    publish_models("pulled", result["model"], url)
+    return {**result, "message": result_message(result)}

@@ -1,0 +1,96 @@
+"""Slots: at most N holders per pool, first come first served, and no slot outlives its job."""
+
+from __future__ import annotations
+
+import time
+
+import fakeredis
+import pytest
+
+from roundhouse.core.jobs import JobStore
+from roundhouse.core.keys import Keys
+from roundhouse.core.models import JobState
+from roundhouse.core.slots import Slots, ordinal, waiting_message
+
+
+@pytest.fixture
+def slots(store: JobStore) -> Slots:
+    return Slots(store.r, store.keys, "ollama:test", limit=2, stale_after_s=5)
+
+
+def new_job(store: JobStore, state: str = "queued") -> str:
+    job, _ = store.create("ollama.pull", {"model": "m"})
+    if state != "queued":
+        store.update(job["id"], {"state": state}, mode="running" if state == "running" else "")
+    return job["id"]
+
+
+def running(store: JobStore) -> str:
+    """A claimed job with a fresh heartbeat, as the runner leaves it before the handler runs."""
+    return new_job(store, "running")
+
+
+def test_grants_up_to_the_limit_then_gives_places_in_order(store: JobStore, slots: Slots) -> None:
+    a, b, c, d = (running(store) for _ in range(4))
+    assert [slots.acquire(a), slots.acquire(b)] == [0, 0]
+    assert slots.acquire(c) == 1 and slots.acquire(d) == 2
+    assert slots.acquire(a) == 0  # a holder asking again keeps its slot
+    assert set(slots.holders()) == {a, b} and slots.waiting() == [c, d]
+    slots.release(a)
+    assert slots.acquire(d) == 1  # d may not jump the line while c waits
+    assert slots.acquire(c) == 0 and slots.acquire(d) == 1
+
+
+def test_peek_shows_the_place_without_taking_a_slot(store: JobStore, slots: Slots) -> None:
+    a, b = running(store), running(store)
+    slots.acquire(a)
+    q1, q2 = new_job(store), new_job(store)
+    assert slots.place(q1) == 0  # one slot free and q1 is first in line
+    assert slots.place(q2) == 1  # q1 will take that slot
+    assert slots.holders() == [a]
+    assert slots.acquire(b) == 2  # arrived after both queued jobs
+
+
+def test_a_finished_or_silent_holder_frees_its_slot(store: JobStore, slots: Slots) -> None:
+    a, b, c = running(store), running(store), running(store)
+    slots.acquire(a), slots.acquire(b)
+    assert slots.acquire(c) == 1
+    store.finish(a, JobState.FAILED, {"error": "x"})  # ended without releasing (worker died)
+    assert slots.acquire(c) == 0
+    d = running(store)
+    assert slots.acquire(d) == 1
+    store.r.zadd(store.keys.running, {b: time.time() - 60})  # heartbeat went stale
+    assert slots.acquire(d) == 0 and b not in slots.holders()
+
+
+def test_cancelled_waiters_leave_the_line(store: JobStore, slots: Slots) -> None:
+    a, b = running(store), running(store)
+    slots.acquire(a), slots.acquire(b)
+    c, d = running(store), running(store)
+    assert slots.acquire(c) == 1 and slots.acquire(d) == 2
+    store.finish(c, JobState.CANCELLED, {})
+    assert slots.acquire(d) == 1 and slots.waiting() == [d]
+
+
+def test_pools_are_separate(store: JobStore, slots: Slots) -> None:
+    other = Slots(store.r, store.keys, "ollama:elsewhere", limit=1)
+    a, b, c = running(store), running(store), running(store)
+    slots.acquire(a), slots.acquire(b)
+    assert other.acquire(c) == 0
+
+
+def test_limit_below_one_still_lets_one_run() -> None:
+    r = fakeredis.FakeRedis(decode_responses=True)
+    store = JobStore(r, Keys("x:"))
+    one = Slots(r, store.keys, "p", limit=0)
+    assert one.acquire(running(store)) == 0
+
+
+@pytest.mark.parametrize(("n", "text"), [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"),
+                                         (11, "11th"), (12, "12th"), (21, "21st"), (102, "102nd")])
+def test_ordinals(n: int, text: str) -> None:
+    assert ordinal(n) == text
+
+
+def test_waiting_message() -> None:
+    assert waiting_message(2) == "Waiting for a download slot (2nd in line)"
