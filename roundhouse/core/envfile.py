@@ -13,11 +13,16 @@ import fcntl
 import os
 import re
 import tempfile
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SAFE = re.compile(r"^[A-Za-z0-9_./:@+-]*$")
+POLL_S = 0.01
+_GUARD = threading.Lock()
+_LOCKS: dict[str, threading.Lock] = {}
 
 
 def _line_key(line: str) -> str | None:
@@ -62,16 +67,42 @@ def render(text: str, values: Mapping[str, str]) -> str:
 
 
 @contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold the env file's exclusive lock (across processes on this machine)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+def locked(path: Path, timeout_s: float = 30.0) -> Iterator[None]:
+    """Hold the env file's exclusive lock (across processes on this machine).
+
+    Within a process a lock per path queues the callers; across processes `flock` is tried
+    without blocking and retried with short sleeps, so a gevent server never blocks its whole
+    loop in the syscall (a blocked loop could never let the holder finish).
+    """
+    with _process_lock(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            _flock(fd, path, timeout_s)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+
+def _flock(fd: int, path: Path, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{path} stayed locked for {timeout_s:g} s") from None
+            time.sleep(POLL_S)
+
+
+def _process_lock(path: Path) -> threading.Lock:
+    key = str(path.absolute())
+    with _GUARD:
+        return _LOCKS.setdefault(key, threading.Lock())
 
 
 def write_locked(path: Path, values: Mapping[str, str]) -> None:

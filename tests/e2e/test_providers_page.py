@@ -1,0 +1,70 @@
+"""Provider Settings in Chromium: a switch to a down Ollama shows the error; once it is up the
+switch succeeds, the badge turns orange (local), and another open tab follows live."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import Fakes
+from tests.fakes.ollama import FakeOllama
+from tests.fakes.service import free_port
+from tests.stacks import TestStack, start_stack
+
+
+@pytest.fixture(scope="module")
+def ollama_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def own_stack(
+    redis_base: str, fakes: Fakes, ollama_port: int, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestStack]:
+    """Our own stack: its Ollama URL points at a port where nothing listens yet."""
+    env = {**fakes.env(), "OLLAMA_BASE_URL": f"http://127.0.0.1:{ollama_port}"}
+    ts = start_stack(tmp_path_factory.mktemp("providers-page"), redis_base, env=env)
+    yield ts
+    ts.stop()
+
+
+def open_settings(page: Page) -> None:
+    page.locator("#providers-button").click()
+    expect(page.locator("#providers-dialog")).to_be_visible()
+    expect(page.locator("#providers-dialog select[name=llm-provider]")).to_be_visible()
+
+
+def test_down_service_error_then_switch_and_badge(
+    page: Page, own_stack: TestStack, ollama_port: int, tmp_path: Path
+) -> None:
+    other = page.context.new_page()  # a second tab that must follow the switch live
+    for tab in (page, other):
+        tab.goto(own_stack.url)
+        expect(tab.locator("#conn")).to_have_attribute("data-state", "live")
+        expect(tab.locator("#providers-badge")).to_have_attribute("data-local", "false")
+
+    open_settings(page)
+    page.select_option("#providers-dialog select[name=llm-provider]", "ollama")
+    page.fill("#providers-dialog input[name=llm-model]", "llama3.2")
+    page.locator("#providers-form button[type=submit]").click()
+    result = page.locator("#providers-result")
+    expect(result).to_contain_text(
+        "Ollama service not available — start Ollama before switching", timeout=15_000
+    )
+    expect(result).to_have_class("form-error")
+    expect(page.locator("#providers-badge")).to_have_attribute("data-local", "false")
+
+    with FakeOllama(installed=["llama3.2"], port=ollama_port):
+        page.locator("#providers-form button[type=submit]").click()
+        expect(result).to_contain_text("Switched", timeout=20_000)
+        expect(result).to_contain_text("Verified")
+        expect(page.locator("#providers-badge")).to_have_attribute("data-local", "true")
+        expect(page.locator("#providers-badge")).to_have_text("local")
+        expect(page.locator(".provider-row[data-role=llm] .badge")).to_have_class("badge ok")
+        expect(other.locator("#providers-badge")).to_have_attribute(
+            "data-local", "true", timeout=10_000
+        )
+    expect(page.locator("#providers-dialog #services-grid")).to_have_count(1)
