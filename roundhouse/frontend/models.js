@@ -152,7 +152,7 @@ function ollamaTable(ollama) {
 }
 
 function lmstudioList(lms) {
-  const head = lms.ok ? `LM Studio (${lms.models.length} served)` : `LM Studio: ${lms.error}`;
+  const head = lms.ok ? `LM Studio (${lms.models.length} served)` : lms.error;
   const rows = lms.files.map((f) => el("li", {}, `${f.path} · ${bytes(f.size)}`));
   return [el("h4", {}, head), rows.length ? el("ul", { id: "lmstudio-files" }, rows) : el("p", { class: "muted" }, `No GGUF files in ${lms.dir}.`)];
 }
