@@ -67,7 +67,7 @@ function paintDialog() {
   const s = ui.status;
   const who = s.updated_by ? ` · switched by ${s.updated_by}` : "";
   body.replaceChildren(
-    el("p", { class: "muted", id: "providers-summary" }, `Version ${s.version}${who} · ${s.environment}`),
+    el("p", { class: "muted", id: "providers-summary" }, `Version ${s.version}${who} · environment: ${s.environment}`),
     ...ROLES.map(([role, label]) => roleRow(role, label)),
     el("h3", {}, "Services"), servicesHealth(),
   );
