@@ -1,0 +1,187 @@
+"""GGUF models from the Hub: install, download, import, downloaded files, updates, uninstall."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+
+from roundhouse.api.body import json_object
+from roundhouse.api.deps import services
+from roundhouse.api.submit import accepted, submit
+from roundhouse.core import feed
+from roundhouse.core.disk import DiskReservations
+from roundhouse.core.downloads import Downloads
+from roundhouse.core.errors import InvalidRequest
+from roundhouse.providers import hf, lmstudio_files
+from roundhouse.tasks.jobs import gguf_files
+from roundhouse.tasks.jobs import gguf_params as gp
+from roundhouse.tasks.jobs import gguf_stages as st
+
+bp = Blueprint("install", __name__, url_prefix="/api/providers/models")
+
+
+def _downloads() -> Downloads:
+    svc = services()
+    return Downloads(svc.redis, svc.keys)
+
+
+def _announce(backend: str, action: str, **data: Any) -> None:
+    """Every open page refreshes its model lists."""
+    svc = services()
+    data |= {"backend": backend, "action": action}
+    feed.publish(svc.redis, svc.keys, "models", data, svc.settings.feed_max)
+
+
+def _fetch_params(body: dict[str, Any]) -> dict[str, Any]:
+    """Validate, list the repo on the Hub (404/403 now), and refuse what will not fit (409)."""
+    s = services().settings
+    repo = hf.validate_repo_id(body.get("repo_id"))  # type: ignore[arg-type]
+    revision = gp.revision_of(body)
+    quant, files = gp.wanted_files(body)
+    host = gp.host_of(body, s)
+    chosen, sizes = st.plan(s, repo, revision, quant, files)
+    dest = gp.dest_dir(s, repo)
+    if all(v is not None for v in sizes.values()) and host == s.hostname:
+        need = sum(v or 0 for v in sizes.values()) - st.bytes_on_disk(dest, chosen, sizes)
+        reservations = DiskReservations(services().redis, services().keys, host)
+        st.preflight(s, reservations, dest, need, None)
+    return {
+        "repo_id": repo,
+        "revision": revision,
+        "quant": quant or hf.quant_of(chosen[0]),
+        "files": chosen,
+        "size": sum(v or 0 for v in sizes.values()),
+        "host": host,
+    }
+
+
+@bp.post("/install")
+def install():  # type: ignore[no-untyped-def]
+    body = json_object(gp.INSTALL_FIELDS)
+    targets = gp.targets_of(body)
+    if "ollama" in targets:  # a bad name is a 400 before the Hub is asked anything
+        repo = hf.validate_repo_id(body.get("repo_id"))  # type: ignore[arg-type]
+        gp.ollama_name_of(body, repo, gp.wanted_files(body)[0])
+    params = _fetch_params(body)
+    if "ollama" in targets and gp.is_split(params["files"]):
+        raise InvalidRequest(
+            "Ollama cannot import a split GGUF",
+            hint="choose LM Studio only, or another quant",
+            files=params["files"],
+        )
+    params |= {"targets": targets, "replace": bool(body.get("replace"))}
+    if "ollama" in targets:
+        params["ollama_name"] = gp.ollama_name_of(body, params["repo_id"], params["quant"])
+    key = gp.dedup_key("model.install", params["host"], params["repo_id"], params["files"])
+    return accepted(*submit("model.install", params, dedup=key + ":" + ",".join(targets)))
+
+
+@bp.post("/hf-download")
+def hf_download():  # type: ignore[no-untyped-def]
+    params = _fetch_params(json_object(gp.DOWNLOAD_FIELDS))
+    key = gp.dedup_key("hf.download", params["host"], params["repo_id"], params["files"])
+    return accepted(*submit("hf.download", params, dedup=key))
+
+
+@bp.post("/import")
+def import_file():  # type: ignore[no-untyped-def]
+    body = json_object(gp.IMPORT_FIELDS)
+    s = services().settings
+    targets = gp.targets_of(body)
+    params: dict[str, Any] = {"targets": targets, "host": gp.host_of(body, s)}
+    if bool(body.get("file_id")) == bool(body.get("path")):
+        raise InvalidRequest("give either file_id (a downloaded model) or path (a .gguf file)")
+    if body.get("file_id"):
+        record = _downloads().get(str(body["file_id"]))
+        params |= {"file_id": record["id"], "repo_id": record["repo_id"]}
+        quant, files = record.get("quant"), [f["filename"] for f in record["files"]]
+    else:
+        path = gp.inside_models_dir(s, body["path"])
+        if not path.is_file():
+            raise InvalidRequest(f"{body['path']} does not exist in the models folder")
+        params |= {"path": str(path), "repo_id": hf.validate_repo_id(body.get("repo_id"))}
+        quant, files = hf.quant_of(path.name), [path.name]
+    if "ollama" in targets:
+        if gp.is_split(files):
+            raise InvalidRequest("Ollama cannot import a split GGUF")
+        params["ollama_name"] = gp.ollama_name_of(body, params["repo_id"], quant)
+    key = f"model.import:{params['host']}:{params.get('file_id') or params['path']}"
+    return accepted(*submit("model.import", params, dedup=key))
+
+
+@bp.get("/files")
+def list_files():  # type: ignore[no-untyped-def]
+    svc = services()
+    reservations = DiskReservations(svc.redis, svc.keys, svc.settings.hostname).all()
+    free = hf.free_bytes(svc.settings.models_dir)
+    return jsonify(
+        {
+            "files": _downloads().list(),
+            "disk": {
+                "host": svc.settings.hostname,
+                "free_bytes": free,
+                "reserved": reservations,
+                "margin_bytes": svc.settings.disk_margin_bytes,
+            },
+        }
+    )
+
+
+@bp.delete("/files/<file_id>")
+def delete_file(file_id: str):  # type: ignore[no-untyped-def]
+    svc = services()
+    done = gguf_files.uninstall_download(svc.settings, svc.redis, svc.keys, _downloads(), file_id)
+    _announce("huggingface", "deleted", file_id=file_id)
+    return jsonify(done)
+
+
+@bp.get("/files/updates")
+def updates():  # type: ignore[no-untyped-def]
+    rows = [
+        {"id": d["id"], "repo_id": d["repo_id"], "update": d.get("update")}
+        for d in _downloads().list()
+    ]
+    return jsonify({"files": rows})
+
+
+@bp.post("/files/updates")
+def check_updates():  # type: ignore[no-untyped-def]
+    ids = json_object({"ids"}).get("ids")
+    if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, str) for i in ids)):
+        raise InvalidRequest("ids must be a list of downloaded-file ids")
+    rows = gguf_files.check_updates(services().settings, _downloads(), ids)
+    return jsonify({"files": rows})
+
+
+@bp.post("/files/<file_id>/update")
+def update(file_id: str):  # type: ignore[no-untyped-def]
+    """One click: download the Hub's current files and import them where the old ones were."""
+    record = _downloads().get(file_id)
+    imports = record.get("imports") or {}
+    targets = [t for t in gp.TARGETS if imports.get(t)]
+    body: dict[str, Any] = {
+        "repo_id": record["repo_id"],
+        "revision": record.get("revision"),
+        "files": [f["filename"] for f in record["files"]],
+    }
+    params = _fetch_params(body)
+    kind = "model.install" if targets else "hf.download"
+    if targets:
+        params |= {"targets": targets, "replace": True}
+        if "ollama" in targets:
+            params["ollama_name"] = imports["ollama"]
+    key = gp.dedup_key(kind, params["host"], params["repo_id"], params["files"])
+    if targets:
+        key += ":" + ",".join(targets)
+    return accepted(*submit(kind, params, dedup=key))
+
+
+@bp.delete("/lmstudio/<path:model_path>")
+def uninstall_lmstudio(model_path: str):  # type: ignore[no-untyped-def]
+    """Remove <publisher>/<repo>/<file>.gguf and its empty folders; nothing outside the folder."""
+    s = services().settings
+    removed = lmstudio_files.uninstall(s.lmstudio_models_dir, model_path)
+    _downloads().drop_import("lmstudio", model_path)
+    _announce("lmstudio", "deleted", model=model_path)
+    return jsonify({"removed": [str(p) for p in removed]})

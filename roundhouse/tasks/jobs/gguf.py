@@ -1,0 +1,168 @@
+"""GGUF jobs: `model.install` (check -> download -> verify -> import -> test, one bar),
+`hf.download` (download + verify only) and `model.import` (an existing file into targets).
+
+All three run on the HOST queue: the models folder, its disk reservation and LM Studio's
+folder belong to one machine, and a part left by a killed worker must be found by the next.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from roundhouse.core import feed
+from roundhouse.core.disk import DiskReservations
+from roundhouse.core.downloads import Downloads
+from roundhouse.core.errors import NotFound
+from roundhouse.core.models import now
+from roundhouse.providers.base import Control
+from roundhouse.tasks import context
+from roundhouse.tasks.jobs import gguf_stages as st
+from roundhouse.tasks.jobs import gguf_targets as tg
+from roundhouse.tasks.jobs.gguf_params import dest_dir
+from roundhouse.tasks.kinds import HOST, job_kind
+
+INSTALL = {"check": 2, "download": 80, "verify": 5, "import": 10, "test": 3}
+DOWNLOAD = {"check": 2, "download": 93, "verify": 5}
+IMPORT = {"verify": 20, "import": 70, "test": 10}
+
+
+def _downloads() -> Downloads:
+    return Downloads(context.client(), context.keys())
+
+
+def _announce(action: str, **data: Any) -> None:
+    """Tell every open page the model list changed."""
+    s = context.settings()
+    body = {"backend": "huggingface", "action": action, **data}
+    feed.publish(context.client(), context.keys(), "models", body, s.feed_max)
+
+
+def fetch(job: dict[str, Any], stages: st.Stages) -> tuple[dict[str, Any], list[Path]]:
+    """check (fresh metadata, disk reserved) -> download (resumes) -> verify; records the file."""
+    s, p = context.settings(), job["params"]
+    repo, host = p["repo_id"], p.get("host") or s.hostname
+    stages.enter("check", f"Checking {repo} on the Hub")
+    remotes = st.resolve_all(s, repo, p.get("revision", "main"), p["files"])
+    dest = dest_dir(s, repo)
+    sizes: dict[str, int | None] = {r.filename: r.size for r in remotes}
+    need = sum(r.size for r in remotes) - st.bytes_on_disk(dest, p["files"], sizes)
+    reservations = DiskReservations(context.client(), context.keys(), host)
+    try:
+        st.preflight(s, reservations, dest, need, job["id"])
+        stages.enter("download", f"Downloading {len(remotes)} file(s) from {repo}")
+        paths = st.download(s, remotes, dest, stages)
+    except OSError as exc:
+        raise st.disk_full(exc, dest) from None
+    finally:
+        reservations.release(job["id"])
+    stages.enter("verify", "Checking the GGUF header")
+    summary = st.verify(paths)
+    record = _downloads().put(
+        {
+            "host": host,
+            "repo_id": repo,
+            "revision": p.get("revision", "main"),
+            "commit": remotes[0].commit,
+            "quant": p.get("quant"),
+            "dir": str(dest),
+            "files": [
+                {"filename": r.filename, "sha256": r.sha256, "size": r.size, "path": str(x)}
+                for r, x in zip(remotes, paths, strict=True)
+            ],
+            "summary": summary,
+            "update": None,
+        }
+    )
+    _announce("downloaded", file_id=record["id"], repo_id=repo)
+    return record, paths
+
+
+def install_into(
+    job: dict[str, Any], stages: st.Stages, record: dict[str, Any], paths: list[Path]
+) -> dict[str, Any]:
+    """import into each target, confirm it is listed, then one test prompt per target."""
+    s, p = context.settings(), job["params"]
+    targets, found = p["targets"], {}
+    stages.enter("import", f"Importing into {' and '.join(targets)}")
+    for i, target in enumerate(targets):
+        stages.part(i, len(targets))
+        if target == "ollama":
+            sha = record["files"][0].get("sha256")
+            found["ollama"] = tg.to_ollama(s, paths, sha, p["ollama_name"], stages)
+            _downloads().add_import(record["id"], "ollama", found["ollama"])
+        else:
+            placed = tg.to_lmstudio(s, paths, record["repo_id"], stages, bool(p.get("replace")))
+            _downloads().add_import(record["id"], "lmstudio", placed)
+            found["lmstudio"] = tg.confirm_lmstudio(s, paths[0].name, stages)
+    stages.enter("test", "Sending a test prompt")
+    tests = {}
+    for i, (target, model) in enumerate(found.items()):
+        stages.part(i, len(found))
+        tests[target] = tg.test_prompt(s, target, model)
+        stages.report(progress=1.0, message=f"{model} answered: {tests[target]['answer']!r}")
+    _announce("installed", file_id=record["id"], models=found)
+    where = ", ".join(f"{t} as {m}" for t, m in found.items())
+    return {
+        "file_id": record["id"],
+        "models": found,
+        "tests": tests,
+        "message": f"Installed {record['repo_id']} into {where}; the test prompt answered",
+    }
+
+
+@job_kind("model.install", queue=HOST, resumable=True, pausable=True)
+def install(job: dict[str, Any], control: Control) -> dict[str, Any]:
+    """Download, verify, import into Ollama and/or LM Studio, and test: one job, one bar."""
+    stages = st.Stages(control, INSTALL)
+    record, paths = fetch(job, stages)
+    return {**install_into(job, stages, record, paths), "files": [str(x) for x in paths]}
+
+
+@job_kind("hf.download", queue=HOST, resumable=True, pausable=True)
+def download(job: dict[str, Any], control: Control) -> dict[str, Any]:
+    """Download and verify only (several files of one repo: one aggregated bar)."""
+    record, paths = fetch(job, st.Stages(control, DOWNLOAD))
+    size = sum(f["size"] for f in record["files"])
+    return {
+        "file_id": record["id"],
+        "files": [str(x) for x in paths],
+        "size": size,
+        "message": f"Downloaded and verified {len(paths)} file(s), {size} bytes",
+    }
+
+
+def existing(p: dict[str, Any]) -> tuple[dict[str, Any], list[Path]]:
+    """The record and files to import: a download record, or a path inside the models dir."""
+    if p.get("file_id"):
+        record = _downloads().get(p["file_id"])
+        paths = [Path(f["path"]) for f in record["files"]]
+    else:
+        path = Path(p["path"])
+        record = _downloads().put(
+            {
+                "host": p.get("host") or context.settings().hostname,
+                "repo_id": p["repo_id"],
+                "revision": None,
+                "commit": None,
+                "dir": str(path.parent),
+                "update": None,
+                "files": [{"filename": path.name, "sha256": None, "size": None, "path": str(path)}],
+                "imported_at": now(),
+            }
+        )
+        paths = [path]
+    missing = [str(x) for x in paths if not x.is_file()]
+    if missing:
+        raise NotFound(f"{', '.join(missing)} no longer exists", hint="download it again")
+    return record, paths
+
+
+@job_kind("model.import", queue=HOST, resumable=True)
+def import_file(job: dict[str, Any], control: Control) -> dict[str, Any]:
+    """An already downloaded GGUF into Ollama and/or LM Studio, confirmed and tested."""
+    stages = st.Stages(control, IMPORT)
+    record, paths = existing(job["params"])
+    stages.enter("verify", "Checking the GGUF header")
+    st.verify(paths)
+    return install_into(job, stages, record, paths)

@@ -1,0 +1,110 @@
+"""GGUF job parameters: checked before a job exists, so bad input is a 400 that changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from roundhouse.core.errors import InvalidRequest
+from roundhouse.core.settings import Settings
+from roundhouse.providers import hf
+from roundhouse.providers.ollama import names
+
+TARGETS = ("ollama", "lmstudio")
+INSTALL_FIELDS = {"repo_id", "quant", "file", "files", "revision", "targets", "ollama_name"}
+INSTALL_FIELDS |= {"host", "replace"}
+DOWNLOAD_FIELDS = {"repo_id", "quant", "file", "files", "revision", "host"}
+IMPORT_FIELDS = {"file_id", "path", "repo_id", "targets", "ollama_name", "host"}
+
+
+def _str(body: dict[str, Any], name: str, default: str | None = None) -> str | None:
+    value = body.get(name, default)
+    if value is not None and not isinstance(value, str):
+        raise InvalidRequest(f"{name} must be a string")
+    return value.strip() if isinstance(value, str) else None
+
+
+def targets_of(body: dict[str, Any], default: tuple[str, ...] = TARGETS) -> list[str]:
+    raw = body.get("targets", list(default))
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw or any(t not in TARGETS for t in raw):
+        raise InvalidRequest(
+            f"targets must be a non-empty list drawn from {', '.join(TARGETS)}", got=raw
+        )
+    return [t for t in TARGETS if t in raw]
+
+
+def revision_of(body: dict[str, Any]) -> str:
+    rev = _str(body, "revision", "main") or "main"
+    if len(rev) > 128 or any(c in rev for c in " \\\0") or ".." in rev:
+        raise InvalidRequest(f"revision {rev!r} is not a branch, tag or commit id")
+    return rev
+
+
+def wanted_files(body: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """(quant, explicit file names): exactly one of quant, file or files."""
+    quant, file, files = _str(body, "quant"), _str(body, "file"), body.get("files")
+    given = [x for x in (quant, file, files) if x]
+    if len(given) != 1:
+        raise InvalidRequest(
+            "give exactly one of quant (e.g. Q4_K_M), file (a .gguf in the repo) or files",
+            hint="the quantization picks the file (all shards of a split GGUF) for you",
+        )
+    if quant:
+        return hf.validate_quant(quant), []
+    names_ = [file] if file else files
+    if not isinstance(names_, list) or not all(isinstance(n, str) for n in names_):
+        raise InvalidRequest("files must be a list of file names")
+    if len(names_) > 64:
+        raise InvalidRequest("at most 64 files per download")
+    return None, [hf.validate_filename(n) for n in names_]
+
+
+def default_ollama_name(repo_id: str, quant: str | None) -> str:
+    """`hf.co/<publisher>/<repo>:<quant>`, Ollama's own name for a Hub GGUF."""
+    publisher, repo = repo_id.split("/")
+    candidate = f"hf.co/{publisher.replace('.', '-')}/{repo}:{quant or 'latest'}"
+    try:
+        return names.validate(candidate)
+    except InvalidRequest:
+        raise InvalidRequest(
+            f"cannot derive an Ollama name from {repo_id}", hint="give ollama_name"
+        ) from None
+
+
+def ollama_name_of(body: dict[str, Any], repo_id: str, quant: str | None) -> str:
+    given = _str(body, "ollama_name")
+    return names.validate(given) if given else default_ollama_name(repo_id, quant)
+
+
+def host_of(body: dict[str, Any], settings: Settings) -> str:
+    host = _str(body, "host") or settings.hostname
+    if len(host) > 253 or not all(c.isalnum() or c in "-._" for c in host):
+        raise InvalidRequest(f"host {host!r} is not a host name")
+    return host
+
+
+def dest_dir(settings: Settings, repo_id: str) -> Path:
+    """One stable folder per repo, so a crashed worker's part is found by the next attempt."""
+    publisher, repo = hf.validate_repo_id(repo_id).split("/")
+    return settings.models_dir / "hf" / publisher / repo
+
+
+def inside_models_dir(settings: Settings, raw: str) -> Path:
+    """A .gguf path inside models_dir (relative to it or absolute), or a 400."""
+    if not isinstance(raw, str) or not raw or "\0" in raw or ".." in PurePosixPath(raw).parts:
+        raise InvalidRequest(f"path {raw!r} must name a .gguf file inside the models folder")
+    root = settings.models_dir.resolve()
+    path = (root / raw).resolve()
+    if not path.is_relative_to(root) or path.suffix.lower() != ".gguf":
+        raise InvalidRequest(f"path {raw!r} must name a .gguf file inside {root}")
+    return path
+
+
+def is_split(files: list[str]) -> bool:
+    return len(files) > 1 and all(hf.split_info(PurePosixPath(f).name) for f in files)
+
+
+def dedup_key(kind: str, host: str, repo_id: str, files: list[str]) -> str:
+    return f"{kind}:{host}:{repo_id}:{files[0] if files else ''}"
