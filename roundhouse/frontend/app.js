@@ -67,7 +67,7 @@ async function login() {
 async function boot() {
   await login();
   addView("home", "Overview");
-  const areas = ["./providers.js", "./models.js", "./beam.js"];
+  const areas = ["./providers.js", "./models.js", "./beam.js", "./install.js"];
   for (const path of areas) {
     try { const mod = await import(path); await mod.mount?.({ addView }); }
     catch (e) { if (!String(e).includes("Failed to fetch dynamically imported module")) console.error(e); }
