@@ -7,6 +7,8 @@ provider/model per role (never keys or URLs) and announces them before any provi
 
 from __future__ import annotations
 
+import queue
+import threading
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -41,7 +43,13 @@ def search_with(
     with build(snapshot) as clients:
         used = announce(control, clients)
         save = partial(save_beam_image, media_dir, job["id"])
-        result = run(prompt, beam_params, clients, CandidateIds(control), save)
+        writer = EventWriter(control)
+        try:
+            result = run(prompt, beam_params, clients, writer, save)
+        finally:
+            failure = writer.close()
+        if failure is not None:
+            raise failure
     out = result.to_dict()
     out["best"] = {k: out[k] for k in ("prompt", "image_url", "score")} | {"id": result.best_id}
     out["providers"] = used
@@ -60,22 +68,51 @@ def announce(control: Control, clients: Clients) -> dict[str, str]:
     return used
 
 
-class CandidateIds:
-    """The job's control, with a candidate's id sent as `candidate`: `id` is the job's own."""
+class EventWriter:
+    """The control beam.run gets: its reports and events go to Redis from one thread, in order.
+
+    The Redis round trips then overlap provider calls instead of delaying the next round, and
+    a candidate's id travels as `candidate` (every job event's `id` is the job's).
+    """
 
     def __init__(self, control: Control) -> None:
         self.control = control
+        self._queue: queue.SimpleQueue[tuple[str | None, dict[str, Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._failure: Exception | None = None
+        self._thread = threading.Thread(target=self._drain, name="beam-events", daemon=True)
+        self._thread.start()
 
     def report(self, **fields: Any) -> None:
-        self.control.report(**fields)
-
-    def check(self) -> None:
-        self.control.check()
+        self._queue.put((None, fields))
 
     def event(self, type_: str, **data: Any) -> None:
         if "id" in data:
             data["candidate"] = data.pop("id")
-        self.control.event(type_, **data)
+        self._queue.put((type_, data))
+
+    def check(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+        self.control.check()
+
+    def close(self, timeout_s: float = 30.0) -> Exception | None:
+        """Write what is queued; the first write that failed, if any."""
+        self._queue.put(None)
+        self._thread.join(timeout_s)
+        return self._failure
+
+    def _drain(self) -> None:
+        while (item := self._queue.get()) is not None:
+            name, data = item
+            try:
+                if name is None:
+                    self.control.report(**data)
+                else:
+                    self.control.event(name, **data)
+            except Exception as exc:  # Redis gone: the job fails at its next check
+                self._failure = self._failure or exc
 
 
 def _short(text: str, limit: int = 80) -> str:

@@ -18,7 +18,7 @@ from roundhouse.core.keys import Keys
 from roundhouse.core.providers import Choice, ProviderStore
 from roundhouse.core.settings import Settings
 from roundhouse.tasks import kinds
-from roundhouse.tasks.jobs.beam import KIND, search_with
+from roundhouse.tasks.jobs.beam import KIND, EventWriter, search_with
 from tests.fakes.control import RecordingControl
 from tests.fakes.flux import FakeFlux
 from tests.fakes.openai import FakeOpenAI
@@ -155,3 +155,31 @@ def test_cancel_before_start_calls_no_provider(
 def test_bad_params_in_a_stored_job_fail_clearly(providers: ProviderStore, tmp_path: Path) -> None:
     with pytest.raises(InvalidRequest, match="depth"):
         search_with(job(depth=99), RecordingControl(), providers.current(), tmp_path)
+
+
+def test_the_event_writer_keeps_order_and_renames_candidate_ids() -> None:
+    control = RecordingControl()
+    writer = EventWriter(control)
+    writer.report(stage="round 1/1", done=0)
+    writer.event("candidate", id="r1-b0-c0", score=0.5)
+    writer.report(done=1)
+    writer.event("round", round=1, kept=["r1-b0-c0"])
+    assert writer.close() is None
+    assert [r["done"] for r in control.reports] == [0, 1]
+    assert control.events == [
+        ("candidate", {"candidate": "r1-b0-c0", "score": 0.5}),
+        ("round", {"round": 1, "kept": ["r1-b0-c0"]}),
+    ]
+
+
+def test_a_failed_write_stops_the_search_at_its_next_check() -> None:
+    class RedisGone(RecordingControl):
+        def event(self, type_: str, **data: Any) -> None:
+            raise ConnectionError("redis gone")
+
+    writer = EventWriter(RedisGone())
+    writer.event("candidate", id="r1-b0-c0")
+    failure = writer.close()
+    assert isinstance(failure, ConnectionError)
+    with pytest.raises(ConnectionError):
+        writer.check()
