@@ -94,7 +94,7 @@ def stack(
     redis_base: str, fakes: Fakes, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TestStack]:
     """Redis + one Celery worker + the API (gunicorn/gevent), as processes, wired to fakes."""
-    ts = start_stack(tmp_path_factory.mktemp("stack"), redis_base, env=fakes.env())
+    ts = start_stack(tmp_path_factory.mktemp("stack"), redis_base, env=fakes.env(), concurrency=4)
     yield ts
     ts.stop()
 

@@ -84,7 +84,7 @@ class JobStore:
             "updated_at": ts,
             "cancel": None,
         }
-        event = job_event(job, event="created", pausable=pausable, created_at=ts)
+        event = job_event(job, event="created", pausable=pausable, created_at=ts, params=params)
         pairs = _flat(encode_fields(job))
         created, owner, _ = self._create(
             keys=[

@@ -67,14 +67,15 @@ async function login() {
 async function boot() {
   await login();
   addView("home", "Overview");
+  mountDemo();
+  mountJobs();
+  // The areas load side by side; each adds its own view, in this order.
   const areas = ["./providers.js", "./models.js", "./beam.js", "./install.js"];
-  for (const path of areas) {
-    try { const mod = await import(path); await mod.mount?.({ addView }); }
-    catch (e) { if (!String(e).includes("Failed to fetch dynamically imported module")) console.error(e); }
+  const mods = await Promise.all(areas.map((path) => import(path).catch((e) => { console.error(e); return null; })));
+  for (const mod of mods) {
+    try { await mod?.mount?.({ addView }); } catch (e) { console.error(e); }
   }
   mountNav();
-  mountJobs();
-  mountDemo();
   connect();
 }
 

@@ -20,6 +20,10 @@ class Superseded(JobStopped):
     """The watchdog gave this job to another worker; this one must stop writing."""
 
 
+class Deferred(Superseded):
+    """The handler put its job back in the queue on purpose (e.g. to wait for a slot)."""
+
+
 class JobControl:
     """Implements providers.base.Control for one claimed job (thread-safe)."""
 

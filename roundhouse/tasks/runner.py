@@ -11,7 +11,7 @@ from roundhouse.core.jobs import JobStore
 from roundhouse.core.models import JobState, now
 from roundhouse.core.settings import Settings
 from roundhouse.tasks import kinds
-from roundhouse.tasks.control import JobControl, Superseded
+from roundhouse.tasks.control import Deferred, JobControl, Superseded
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def run(job_id: str, store: JobStore, settings: Settings) -> str | None:
         result = kind.handler(job, control)
     except Exception as exc:
         control.close()
-        return _record_failure(store, job, token, exc)
+        return _record_failure(store, control.snapshot, token, exc)
     except BaseException:
         # The worker is being shut down hard: leave the job `running`; its heartbeat stops
         # and the watchdog re-queues or fails it as its kind promises.
@@ -88,11 +88,14 @@ def _success_fields(result: Any) -> dict[str, Any]:
 
 def _record_failure(store: JobStore, job: dict[str, Any], token: str, exc: Exception) -> str | None:
     job_id = job["id"]
+    if isinstance(exc, Deferred):
+        log.info("job %s went back to the queue: %s", job_id, exc)
+        return None
     if isinstance(exc, Superseded):
         log.warning("job %s was taken over by another worker; stopping here", job_id)
         return None
     if isinstance(exc, Cancelled):
-        store.finish(job_id, JobState.CANCELLED, {"message": "Cancelled"}, run=token)
+        store.finish(job_id, JobState.CANCELLED, {"message": "Cancelled"}, run=token, snapshot=job)
         return JobState.CANCELLED.value
     if isinstance(exc, Paused):
         store.update(
@@ -108,6 +111,7 @@ def _record_failure(store: JobStore, job: dict[str, Any], token: str, exc: Excep
             allowed=(JobState.RUNNING.value,),
             mode="idle",
             run=token,
+            snapshot=job,
         )
         return JobState.PAUSED.value
     fields = {"error": _user_message(exc), "message": "Failed", "speed": None, "eta": None}
@@ -116,7 +120,7 @@ def _record_failure(store: JobStore, job: dict[str, Any], token: str, exc: Excep
         log.info("job %s failed: %s", job_id, exc.message)
     else:
         log.exception("job %s failed with an unexpected error", job_id, exc_info=exc)
-    store.finish(job_id, JobState.FAILED, fields, run=token)
+    store.finish(job_id, JobState.FAILED, fields, run=token, snapshot=job)
     return JobState.FAILED.value
 
 

@@ -22,7 +22,7 @@ def test_job_progress_to_done_and_reload_mid_job(page: Page, stack: TestStack) -
                                                   "params": {"steps": 60, "interval": 0.05}})
     job_id = r.json()["id"]
     card = page.locator(f"#job-{job_id}")
-    expect(card).to_have_attribute("data-state", "running")
+    expect(card).to_have_attribute("data-state", "running", timeout=20_000)
     page.wait_for_function(
         f"Number(document.querySelector('#job-{job_id} .bar')?.getAttribute('aria-valuenow')) > 15")
     before = bar_percent(page, job_id)
@@ -38,10 +38,11 @@ def test_job_progress_to_done_and_reload_mid_job(page: Page, stack: TestStack) -
 
 def test_start_and_cancel_from_the_page(page: Page, stack: TestStack) -> None:
     page.goto(stack.url)
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
     page.fill("#demo-form input[name=steps]", "5000")
     page.click("#demo-form button[type=submit]")
     running = page.locator(".job[data-state=running]").first
-    expect(running).to_be_visible()
+    expect(running).to_be_visible(timeout=20_000)
     card = page.locator(f"#job-{running.get_attribute('data-id')}")
     card.get_by_role("button", name="Cancel").click()
     expect(card).to_have_attribute("data-state", "cancelled")
@@ -50,6 +51,7 @@ def test_start_and_cancel_from_the_page(page: Page, stack: TestStack) -> None:
 
 def test_bad_input_shows_the_servers_message(page: Page, stack: TestStack) -> None:
     page.goto(stack.url)
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
     page.fill("#demo-form input[name=steps]", "0")
     page.evaluate("document.querySelector('#demo-form input[name=steps]').removeAttribute('min')")
     page.click("#demo-form button[type=submit]")

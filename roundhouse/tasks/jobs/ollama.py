@@ -16,7 +16,7 @@ from roundhouse.core.slots import Slots, waiting_message
 from roundhouse.providers import ollama
 from roundhouse.providers.base import Control
 from roundhouse.tasks import context, kinds
-from roundhouse.tasks.control import Superseded
+from roundhouse.tasks.control import Deferred
 from roundhouse.tasks.kinds import DOWNLOADS, job_kind
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ KIND = "ollama.pull"
 RETRY_S = 1.0
 
 
-class BackInLine(Superseded):
+class BackInLine(Deferred):
     """Not an error: no slot was free, so the job went back to the queue to wait its turn."""
 
 
