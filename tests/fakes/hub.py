@@ -378,9 +378,18 @@ class HubHandler(_Handler):
             msg = f"{filename} does not exist on {rev}"
             return self.error(404, "EntryNotFound", msg, **{"X-Repo-Commit": commit})
         headers = {"X-Repo-Commit": commit, "Accept-Ranges": "bytes"}
-        if not f.lfs:
+        if not f.lfs:  # a regular git file: the hub serves it itself, ETag = git blob sha1
             headers["ETag"] = f'"{f.git_sha1}"'
             body = f.read(0, f.size) if self.command == "GET" else b""
+            if body and filename in self.hub.faults.wrong_bytes:
+                body = (
+                    body[: f.size // 2]
+                    + bytes([body[f.size // 2] ^ 0xFF])
+                    + body[f.size // 2 + 1 :]
+                )
+            if body:
+                with self.hub.lock:
+                    self.hub.served[(repo_id, filename)] += len(body)
             self.send_response(200)
             for k, v in headers.items():
                 self.send_header(k, v)

@@ -33,12 +33,12 @@ def _announce(backend: str, action: str, **data: Any) -> None:
     feed.publish(svc.redis, svc.keys, "models", data, svc.settings.feed_max)
 
 
-def _fetch_params(body: dict[str, Any]) -> dict[str, Any]:
+def _fetch_params(body: dict[str, Any], any_path: bool = False) -> dict[str, Any]:
     """Validate, list the repo on the Hub (404/403 now), and refuse what will not fit (409)."""
     s = services().settings
     repo = hf.validate_repo_id(body.get("repo_id"))  # type: ignore[arg-type]
     revision = gp.revision_of(body)
-    quant, files = gp.wanted_files(body)
+    quant, files = gp.wanted_files(body, any_path)
     host = gp.host_of(body, s)
     chosen, sizes = st.plan(s, repo, revision, quant, files)
     dest = gp.dest_dir(s, repo)
@@ -79,7 +79,7 @@ def install():  # type: ignore[no-untyped-def]
 
 @bp.post("/hf-download")
 def hf_download():  # type: ignore[no-untyped-def]
-    params = _fetch_params(json_object(gp.DOWNLOAD_FIELDS))
+    params = _fetch_params(json_object(gp.DOWNLOAD_FIELDS), any_path=True)
     key = gp.dedup_key("hf.download", params["host"], params["repo_id"], params["files"])
     return accepted(*submit("hf.download", params, dedup=key))
 
@@ -95,7 +95,8 @@ def import_file():  # type: ignore[no-untyped-def]
     if body.get("file_id"):
         record = _downloads().get(str(body["file_id"]))
         params |= {"file_id": record["id"], "repo_id": record["repo_id"]}
-        quant, files = record.get("quant"), [f["filename"] for f in record["files"]]
+        files = [hf.validate_filename(f["filename"]) for f in record["files"]]  # GGUFs only
+        quant = record.get("quant")
     else:
         path = gp.inside_models_dir(s, body["path"])
         if not path.is_file():
@@ -165,7 +166,7 @@ def update(file_id: str):  # type: ignore[no-untyped-def]
         "revision": record.get("revision"),
         "files": [f["filename"] for f in record["files"]],
     }
-    params = _fetch_params(body)
+    params = _fetch_params(body, any_path=not targets)
     kind = "model.install" if targets else "hf.download"
     if targets:
         params |= {"targets": targets, "replace": True}

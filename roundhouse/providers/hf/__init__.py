@@ -12,6 +12,7 @@ from roundhouse.providers.hf.refs import (
     validate_filename,
     validate_quant,
     validate_repo_id,
+    validate_repo_path,
 )
 from roundhouse.providers.hf.resolve import (
     RemoteFile,
@@ -40,4 +41,5 @@ __all__ = [
     "validate_filename",
     "validate_quant",
     "validate_repo_id",
+    "validate_repo_path",
 ]

@@ -2,13 +2,13 @@
 
 huggingface_hub restarts from byte 0 after a crash and reports every 10 MiB, so the transfer is
 ours: `<name>.part` + sidecar beside the destination, HTTP Range to resume, bounded retries with
-backoff within a run, sha256 checked before an atomic rename. Callers resolve the file afresh
+backoff within a run, the Hub's hash checked before an atomic rename (the LFS sha256, or the
+git blob sha1 of a regular file such as config.json). Callers resolve the file afresh
 before every start (signed URLs expire) and may pass `refresh` to re-resolve mid-run.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,8 +17,9 @@ import httpx
 
 from roundhouse.core.errors import Cancelled, ProviderError, Unavailable
 from roundhouse.providers.base import Control
+from roundhouse.providers.hf import partfile
 from roundhouse.providers.hf.errors import PROVIDER
-from roundhouse.providers.hf.partfile import PartFile, sha256_file, target_path
+from roundhouse.providers.hf.partfile import PartFile, target_path
 from roundhouse.providers.hf.progress import Meter, Offset
 from roundhouse.providers.hf.resolve import RemoteFile
 
@@ -80,7 +81,7 @@ class _Transfer:
         if status == 200:
             if self.have:  # Range ignored: the body starts at byte 0
                 self.part.restart()
-                self.have, self.hasher = 0, hashlib.sha256()
+                self.have, self.hasher = 0, partfile.new_hasher(self.remote)
                 self.meter.rebase(0)
             return
         if status in EXPIRED_STATUSES:
@@ -110,7 +111,7 @@ def _fresh(remote: RemoteFile, refresh: Refresh | None, why: str) -> RemoteFile:
     if refresh is None:
         raise ProviderError(PROVIDER, f"the CDN refused the download URL ({why})")
     new = refresh(remote)
-    if (new.sha256, new.size) != (remote.sha256, remote.size):
+    if (new.sha256, new.git_sha1, new.size) != (remote.sha256, remote.git_sha1, remote.size):
         raise ProviderError(
             PROVIDER,
             f"{remote.filename} changed on the Hub during the download",
@@ -146,24 +147,25 @@ def _run(t: _Transfer, client: httpx.Client, refresh: Refresh | None, opts: dict
 
 
 def _verify(t: _Transfer) -> None:
-    """Size and sha256 must match the Hub's before anything moves into place."""
-    digest = t.hasher.hexdigest()
-    if t.have != t.remote.size or digest != t.remote.sha256:
+    """Size and the Hub's hash (sha256, or git sha1 for a non-LFS file) must match first."""
+    kind, want = partfile.expected_digest(t.remote)
+    got = t.hasher.hexdigest() if want else None
+    if t.have != t.remote.size or got != want:
         t.part.discard()
+        says = f"{kind} {want}" if want else f"{t.remote.size} bytes"
         raise ProviderError(
             PROVIDER,
-            f"sha256 mismatch for {t.remote.filename}: got {digest}, the Hub says "
-            f"{t.remote.sha256} ({t.have} of {t.remote.size} bytes); the partial file was deleted",
+            f"{kind} mismatch for {t.remote.filename}: got {got or t.have}, the Hub says {says} "
+            f"({t.have} of {t.remote.size} bytes); the partial file was deleted",
             hint="retry the download; if it fails again the mirror or proxy serves wrong bytes",
         )
 
 
 def _already_there(dest: Path, remote: RemoteFile) -> bool:
-    return (
-        dest.is_file()
-        and dest.stat().st_size == remote.size
-        and sha256_file(dest).hexdigest() == remote.sha256
-    )
+    want = partfile.expected_digest(remote)[1]
+    if not dest.is_file() or dest.stat().st_size != remote.size:
+        return False
+    return want is None or partfile.file_digest(dest, remote).hexdigest() == want
 
 
 def download(

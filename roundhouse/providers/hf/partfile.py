@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from roundhouse.core.errors import Conflict, InvalidRequest
-from roundhouse.providers.hf.refs import validate_filename
+from roundhouse.providers.hf.refs import validate_repo_path
 from roundhouse.providers.hf.resolve import RemoteFile
 
 HASH_CHUNK = 1 << 20
-SIDECAR_KEYS = ("repo_id", "filename", "sha256", "size")
+SIDECAR_KEYS = ("repo_id", "filename", "sha256", "git_sha1", "size")
 
 
 def target_path(dest_dir: Path, filename: str) -> Path:
     """Where a repo file lands under dest_dir; refuses any name that would escape it."""
-    validate_filename(filename)
+    validate_repo_path(filename)
     root = Path(dest_dir).resolve()
     dest = (root / filename).resolve()
     if not dest.is_relative_to(root) or dest == root:
@@ -30,13 +30,35 @@ def target_path(dest_dir: Path, filename: str) -> Path:
 
 def sha256_file(path: Path, limit: int | None = None) -> hashlib._Hash:
     """Hash a file (or its first `limit` bytes) in 1 MiB steps."""
-    digest = hashlib.sha256()
+    return _hash_into(hashlib.sha256(), path, limit)
+
+
+def _hash_into(digest: hashlib._Hash, path: Path, limit: int | None) -> hashlib._Hash:
     left = path.stat().st_size if limit is None else limit
     with path.open("rb") as f:
         while left > 0 and (chunk := f.read(min(HASH_CHUNK, left))):
             digest.update(chunk)
             left -= len(chunk)
     return digest
+
+
+def expected_digest(remote: RemoteFile) -> tuple[str, str | None]:
+    """(name, hex) the bytes must hash to: the LFS sha256, else the git blob sha1, else none."""
+    if remote.sha256:
+        return "sha256", remote.sha256
+    return ("git sha1", remote.git_sha1) if remote.git_sha1 else ("size", None)
+
+
+def new_hasher(remote: RemoteFile) -> hashlib._Hash:
+    """sha256 for LFS files; for a git file sha1 seeded with its `blob <size>\\0` header."""
+    if remote.sha256 or not remote.git_sha1:
+        return hashlib.sha256()
+    return hashlib.sha1(b"blob %d\0" % remote.size)  # noqa: S324 - git's blob id, not security
+
+
+def file_digest(path: Path, remote: RemoteFile, limit: int | None = None) -> hashlib._Hash:
+    """The running hash `remote` is checked with, over the file's first `limit` bytes."""
+    return _hash_into(new_hasher(remote), path, limit)
 
 
 class PartFile:
@@ -55,7 +77,7 @@ class PartFile:
             return None
 
     def resumable(self, remote: RemoteFile) -> bool:
-        """True if the part on disk belongs to the same bytes (same repo, file, sha256, size)."""
+        """True if the part on disk belongs to the same bytes (same repo, file, hashes, size)."""
         meta = self.sidecar_data()
         if meta is None or not self.path.exists():
             return False
@@ -80,7 +102,7 @@ class PartFile:
         have = fh.seek(0, os.SEEK_END) if resume else 0
         fh.truncate(have)
         self._write_sidecar(remote)
-        return have, sha256_file(self.path, have) if have else hashlib.sha256()
+        return have, file_digest(self.path, remote, have) if have else new_hasher(remote)
 
     @property
     def handle(self) -> BinaryIO:

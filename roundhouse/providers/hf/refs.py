@@ -1,4 +1,4 @@
-"""Names on the Hub: repo ids, GGUF file names, quantizations, and picking a quant's file(s).
+"""Names on the Hub: repo ids, repo paths, GGUF file names, quantizations, picking a quant.
 
 Everything a user types is checked here before any request or file operation, so bad input
 fails with a 400 that states the rule. Split GGUFs (`-00001-of-0000N.gguf`) are supported:
@@ -44,25 +44,31 @@ def validate_repo_id(repo_id: str) -> str:
     return repo_id
 
 
-def validate_filename(filename: str) -> str:
-    """A relative POSIX path in the repo ending in .gguf, with no way out of a folder."""
-    if not isinstance(filename, str) or not filename:
+def validate_repo_path(path: str) -> str:
+    """A relative POSIX path in the repo (any extension), with no way out of a folder."""
+    if not isinstance(path, str) or not path:
         raise InvalidRequest("file name is empty")
     problem = None
-    if "\\" in filename:
+    if "\\" in path:
         problem = "must not contain backslashes"
-    elif filename.startswith("/"):
+    elif path.startswith("/"):
         problem = "must be relative to the repository, not absolute"
-    elif any(part in ("", ".", "..") for part in filename.split("/")):
+    elif any(part in ("", ".", "..") for part in path.split("/")):
         problem = "must not contain '..', '.' or empty path segments"
-    elif any(ord(c) < 32 or c == "\x7f" for c in filename):
+    elif any(ord(c) < 32 or c == "\x7f" for c in path):
         problem = "must not contain control characters"
-    elif not filename.lower().endswith(".gguf"):
-        problem = "must end with .gguf"
-    elif len(filename) > MAX_FILENAME:
+    elif len(path) > MAX_FILENAME:
         problem = f"is longer than {MAX_FILENAME} characters"
     if problem:
-        raise InvalidRequest(f"file name {filename!r} {problem}")
+        raise InvalidRequest(f"file name {path!r} {problem}")
+    return path
+
+
+def validate_filename(filename: str) -> str:
+    """A safe repo path (validate_repo_path) that ends in .gguf."""
+    validate_repo_path(filename)
+    if not filename.lower().endswith(".gguf"):
+        raise InvalidRequest(f"file name {filename!r} must end with .gguf")
     return filename
 
 

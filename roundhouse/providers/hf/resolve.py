@@ -1,5 +1,9 @@
 """Ask the Hub what a file is (size, LFS sha256, commit, signed URL) before moving any bytes.
 
+LFS files (weights) carry their sha256 in X-Linked-Etag; a regular git file (config.json, a
+tokenizer) is served by the hub itself with its git blob sha1 as ETag and no sha256, so it is
+resolved with sha256=None and git_sha1 set, and the downloader verifies that instead.
+
 Uses huggingface_hub for the metadata requests, so redirects, headers and error codes are read
 exactly as the official client reads them. Call `resolve_file` again before every (re)start: the
 signed CDN URL it returns expires.
@@ -14,9 +18,10 @@ from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_url
 
 from roundhouse.core.errors import ProviderError
 from roundhouse.providers.hf.errors import PROVIDER, hub_error
-from roundhouse.providers.hf.refs import validate_filename, validate_repo_id
+from roundhouse.providers.hf.refs import validate_repo_id, validate_repo_path
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_GIT_SHA1 = re.compile(r"^[0-9a-f]{40}$")
 
 
 @dataclass(frozen=True)
@@ -27,9 +32,10 @@ class RemoteFile:
     filename: str
     revision: str
     commit: str
-    sha256: str
+    sha256: str | None  # None for a regular (non-LFS) git file
     size: int
     url: str
+    git_sha1: str | None = None  # sha1(b"blob <size>\0" + content), set for non-LFS files only
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -72,7 +78,7 @@ def resolve_file(
 ) -> RemoteFile:
     """HEAD the file's resolve URL; map Hub errors to core.errors with hints."""
     validate_repo_id(repo_id)
-    validate_filename(filename)
+    validate_repo_path(filename)
     url = hf_hub_url(repo_id, filename, revision=revision, endpoint=endpoint)
     try:
         meta = get_hf_file_metadata(url, token=_token(token), timeout=timeout, endpoint=endpoint)
@@ -80,17 +86,20 @@ def resolve_file(
         raise hub_error(
             exc, endpoint=endpoint, repo_id=repo_id, filename=filename, revision=revision
         ) from exc
-    etag = (meta.etag or "").lower()
-    if not _SHA256.match(etag):
-        raise ProviderError(
-            PROVIDER,
-            f"{filename} in {repo_id} is not an LFS file, so the Hub gives no sha256 for it",
-            hint="GGUF files on the Hub are LFS files; check the repository",
-        )
     if meta.size is None or not meta.commit_hash:
         raise ProviderError(PROVIDER, f"the Hub gave no size or commit for {filename}")
+    etag = (meta.etag or "").lower()
+    sha256 = etag if _SHA256.match(etag) else None
+    git_sha1 = etag if sha256 is None and _GIT_SHA1.match(etag) else None
     return RemoteFile(
-        repo_id, filename, revision, meta.commit_hash, etag, int(meta.size), meta.location
+        repo_id,
+        filename,
+        revision,
+        meta.commit_hash,
+        sha256,
+        int(meta.size),
+        meta.location,
+        git_sha1,
     )
 
 

@@ -56,7 +56,7 @@ def fetch(job: dict[str, Any], stages: st.Stages) -> tuple[dict[str, Any], list[
         raise st.disk_full(exc, dest) from None
     finally:
         reservations.release(job["id"])
-    stages.enter("verify", "Checking the GGUF header")
+    stages.enter("verify", "Checking the GGUF header(s)")
     summary = st.verify(paths)
     record = _downloads().put(
         {
@@ -67,7 +67,13 @@ def fetch(job: dict[str, Any], stages: st.Stages) -> tuple[dict[str, Any], list[
             "quant": p.get("quant"),
             "dir": str(dest),
             "files": [
-                {"filename": r.filename, "sha256": r.sha256, "size": r.size, "path": str(x)}
+                {
+                    "filename": r.filename,
+                    "sha256": r.sha256,
+                    "git_sha1": r.git_sha1,
+                    "size": r.size,
+                    "path": str(x),
+                }
                 for r, x in zip(remotes, paths, strict=True)
             ],
             "summary": summary,

@@ -20,7 +20,7 @@ DOWNLOAD_KINDS = ("model.install", "hf.download")
 
 
 def check_update(s: Settings, record: dict[str, Any]) -> dict[str, Any]:
-    """Compare each file's sha256 with the Hub's current revision; never raises for one file."""
+    """Compare each file's hash with the Hub's current revision; never raises for one file."""
     if not record.get("revision") or not record.get("commit"):
         return {"available": False, "checked_at": now(), "message": "not from the Hub"}
     changed, latest, errors = [], None, []
@@ -37,7 +37,7 @@ def check_update(s: Settings, record: dict[str, Any]) -> dict[str, Any]:
             errors.append(exc.message)
             continue
         latest = remote.commit
-        if remote.sha256 != f["sha256"]:
+        if (remote.sha256, remote.git_sha1) != (f["sha256"], f.get("git_sha1")):
             changed.append(f["filename"])
     if errors and latest is None:
         return {

@@ -42,8 +42,12 @@ def revision_of(body: dict[str, Any]) -> str:
     return rev
 
 
-def wanted_files(body: dict[str, Any]) -> tuple[str | None, list[str]]:
-    """(quant, explicit file names): exactly one of quant, file or files."""
+def wanted_files(body: dict[str, Any], any_path: bool = False) -> tuple[str | None, list[str]]:
+    """(quant, explicit file names): exactly one of quant, file or files.
+
+    `any_path` (hf.download): any safe repo path (safetensors, config.json, ...); otherwise
+    every name must be a .gguf.
+    """
     quant, file, files = _str(body, "quant"), _str(body, "file"), body.get("files")
     given = [x for x in (quant, file, files) if x]
     if len(given) != 1:
@@ -58,7 +62,8 @@ def wanted_files(body: dict[str, Any]) -> tuple[str | None, list[str]]:
         raise InvalidRequest("files must be a list of file names")
     if len(names_) > 64:
         raise InvalidRequest("at most 64 files per download")
-    return None, [hf.validate_filename(n) for n in names_]
+    check = hf.validate_repo_path if any_path else hf.validate_filename
+    return None, [check(n) for n in names_]
 
 
 def default_ollama_name(repo_id: str, quant: str | None) -> str:

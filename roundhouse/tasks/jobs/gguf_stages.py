@@ -149,22 +149,46 @@ def refresher(s: Settings) -> Refresh:
     return refresh
 
 
+class HubToken(httpx.Auth):
+    """HF_TOKEN on requests to the Hub's own origin (non-LFS files are served there), never
+    to the CDN a signed URL points at."""
+
+    def __init__(self, endpoint: str, token: str | None) -> None:
+        self.origin, self.token = httpx.URL(endpoint), token
+
+    def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
+        url, origin = request.url, self.origin
+        if self.token and (url.scheme, url.host, url.port) == (
+            origin.scheme,
+            origin.host,
+            origin.port,
+        ):
+            request.headers["Authorization"] = f"Bearer {self.token}"
+        yield request
+
+
 def download(s: Settings, remotes: list[hf.RemoteFile], dest: Path, control: Control) -> list[Path]:
-    """All files with one aggregated progress; resumes parts, verifies each sha256."""
-    with httpx.Client(follow_redirects=True, timeout=30.0) as client:
+    """All files with one aggregated progress; resumes parts, verifies each file's hash."""
+    auth = HubToken(s.hf_endpoint, s.hf_token or None)
+    with httpx.Client(follow_redirects=True, timeout=30.0, auth=auth) as client:
         return hf.snapshot(remotes, dest, control, client=client, refresh=refresher(s))
 
 
-def verify(paths: list[Path]) -> dict[str, Any]:
-    """Every file is a readable GGUF; shards agree with their -0000k-of-0000N names."""
+def verify(paths: list[Path]) -> dict[str, Any] | None:
+    """Every .gguf is a readable GGUF; shards agree with their -0000k-of-0000N names.
+
+    Other files of a snapshot (safetensors, config.json) were verified by hash when downloaded;
+    with no .gguf among them there is no summary (None).
+    """
     summary = None
-    for path in paths:
+    for path in (p for p in paths if p.name.lower().endswith(".gguf")):
         found = gguf.read_summary(path)
         info = hf.split_info(PurePosixPath(path.name).name)
         if info:
             gguf.check_split(found, info[1], info[2])
         summary = summary or found
-    assert summary is not None
+    if summary is None:
+        return None
     return {
         "architecture": summary.architecture,
         "name": summary.name,

@@ -87,10 +87,7 @@ def test_hub_down_or_busy_is_unavailable(hub: FakeHub) -> None:
         resolve_file(REPO, FILE, endpoint="http://127.0.0.1:9", timeout=2)
 
 
-def test_not_lfs_or_not_a_hub(hub: FakeHub) -> None:
-    hub.add_file(REPO, "plain.gguf", b"GGUF", lfs=False)
-    with pytest.raises(ProviderError, match="not an LFS file"):
-        resolve_file(REPO, "plain.gguf", endpoint=hub.url)
+def test_not_a_hub(hub: FakeHub) -> None:
     with pytest.raises(ProviderError, match="HTTP 404"):
         resolve_file(REPO, FILE, endpoint=hub.cdn_url)
 
