@@ -26,10 +26,18 @@ def blob(h: Any) -> None:
     exists = _stored(param) in state.blobs
     if h.command == "HEAD":
         return h.send_bytes(200 if exists else 404, b"", None)
-    if exists:  # answered without reading the body; Go then drops the connection
+    if exists:  # answered without using the body; Go drains up to 256 KiB, then drops the
+        _drain(h, 256 * 1024)  # connection (a larger unread body is cut off)
         h.close_connection = True
         return h.send_bytes(200, b"", None)
     receive(h, param)
+
+
+def _drain(h: Any, limit: int) -> None:
+    """Read what the client is sending, up to `limit`, so the answer is not lost to a reset."""
+    if int(h.headers.get("Content-Length") or 0) <= limit:
+        for _ in h.iter_body():
+            pass
 
 
 def receive(h: Any, param: str) -> None:
