@@ -44,13 +44,16 @@ def test_install_runs_through_its_stages_then_update_and_uninstall(
     fakes.hub.add_file(repo, name, gguf_bytes(210_000, name="page v2"))
     page.click("#install-check-updates")
     expect(row.locator(".update.available")).to_contain_text("changed on the Hub")
-    before = page.locator(".install-job").count()
+    known = page.eval_on_selector_all(".install-job", "els => els.map(e => e.id)")
     row.get_by_role("button", name="Update").click()
-    expect(page.locator(".install-job")).to_have_count(before + 1)
-    for i in range(before + 1):  # the update's card, whichever place it takes
-        expect(page.locator(".install-job").nth(i)).to_have_attribute(
-            "data-state", "succeeded", timeout=60_000
-        )
+    page.wait_for_function(
+        "known => [...document.querySelectorAll('.install-job')].some(e => !known.includes(e.id))",
+        arg=known,
+    )
+    new_id = page.eval_on_selector_all(
+        ".install-job", "(els, known) => els.map(e => e.id).find(id => !known.includes(id))", known
+    )
+    expect(page.locator(f"#{new_id}")).to_have_attribute("data-state", "succeeded", timeout=60_000)
     page.click("#install-check-updates")
     expect(row.locator(".update")).to_have_text("up to date")
 
