@@ -208,7 +208,7 @@ def main() -> None:
         (
             "events received",
             f"{full}/{total} clients got every event ({len(lat)} frames)",
-            f"{base['seen'] * 100:.0f}% of updates ever seen",
+            f"{base['seen'] * 100:.0f}% of updates ever shown",
         ),
         ("API memory", f"{base_mem:.0f} MB idle; {idle_mem:.0f} MB with {args.idle} clients", "-"),
     ]
