@@ -145,11 +145,14 @@ function fromCatalog(entry) {
   start(f, "install");
 }
 
-const CSS = `#install .stages{display:flex;gap:.4em;list-style:none;padding:0;margin:.4em 0}
-#install .stages li{padding:.1em .6em;border-radius:1em;background:#eee;color:#666;font-size:.85em}
-#install .stages li.done{background:#d7f0dc;color:#1d6b32}#install .stages li.current{background:#1f6feb;color:#fff}
-#install .install-job,#install .file{list-style:none;margin:.6em 0;padding:.6em;border:1px solid #ddd;border-radius:6px}
-#install .update.available{color:#b35900;font-weight:600}#install .error{color:#b00020}`;
+const CSS = `#install-form{display:flex;flex-wrap:wrap;gap:10px 16px;align-items:center}
+#install-form > strong{flex-basis:100%}
+#install-form fieldset{border:1px solid var(--line);border-radius:6px;display:flex;gap:12px;padding:4px 10px}
+#install .stages{display:flex;gap:.4em;list-style:none;padding:0;margin:.4em 0}
+#install .stages li{padding:.1em .6em;border-radius:1em;background:var(--line);color:var(--muted);font-size:.85em}
+#install .stages li.done{color:var(--ok)}#install .stages li.current{background:var(--accent);color:#fff}
+#install .install-job,#install .file{list-style:none;margin:.6em 0;padding:.6em;border:1px solid var(--line);border-radius:var(--radius);background:var(--panel)}
+#install .update.available{color:var(--warn);font-weight:600}#install .error{color:var(--bad)}`;
 
 export function mount({ addView }) {
   document.head.append(el("style", {}, CSS));

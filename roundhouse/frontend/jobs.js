@@ -21,6 +21,24 @@ function merge(evt) {
   return next;
 }
 
+// A job's name for people: what it works on, not just its kind.
+const TITLES = {
+  "ollama.pull": (p) => `Pull ${p.model}`,
+  "model.install": (p) => `Install ${p.repo_id}`,
+  "hf.download": (p) => `Download ${p.repo_id}`,
+  "model.import": (p) => `Import ${p.path || p.file_id || "a file"}`,
+  "service.start": (p) => `Start ${p.service}`,
+  "service.stop": (p) => `Stop ${p.service}`,
+  "beam.search": (p) => `Beam search: ${String(p.prompt || "").slice(0, 40)}`,
+  "demo.count": (p) => `Count to ${p.steps}`,
+};
+
+export function title(job) {
+  const make = TITLES[job.kind];
+  try { if (make && job.params) return make(job.params); } catch { /* fall back */ }
+  return job.kind || "job";
+}
+
 function progressLine(job) {
   const parts = [];
   if (job.progress !== null && job.progress !== undefined) parts.push(`${Math.floor(job.progress * 100)}%`);
@@ -44,7 +62,7 @@ function render(job) {
   if (job.state === "running" && job.pausable) actions.push(el("button", { class: "ghost", onclick: () => act(job, "pause") }, "Pause"));
   if (job.state === "paused") actions.push(el("button", { class: "ghost", onclick: () => act(job, "resume") }, "Resume"));
   return el("li", { class: "job", id: `job-${job.id}`, "data-state": job.state, "data-id": job.id },
-    el("header", {}, el("span", { class: "kind" }, job.kind || "job"), el("span", { class: "state" }, job.state)),
+    el("header", {}, el("span", { class: "kind", title: job.kind || "" }, title(job)), el("span", { class: "state" }, job.state)),
     el("div", { class: "line" }, el("span", { class: "stage" }, job.message || job.stage || ""),
       el("span", { class: "nums" }, progressLine(job))),
     el("div", { class: "bar", role: "progressbar", "aria-valuenow": pct, "aria-valuemin": 0, "aria-valuemax": 100 },
