@@ -12,6 +12,7 @@ from kombu import Queue
 from roundhouse.core.settings import Settings
 from roundhouse.tasks import context, kinds, runner, watchdog
 from roundhouse.tasks import jobs as _kinds  # noqa: F401  (registers every kind)
+from roundhouse.tasks.broker import Transport
 from roundhouse.tasks.enqueue import enqueue
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ def make_celery(settings: Settings) -> Celery:
             Queue(q) for q in (kinds.DEFAULT, kinds.DOWNLOADS, kinds.BEAM, settings.host_queue)
         ],
         broker_connection_retry_on_startup=True,
+        broker_transport=Transport,  # survives Redis restarts mid-task (see broker.py)
         broker_transport_options={"visibility_timeout": 3600},
         worker_concurrency=settings.worker_concurrency,
         worker_hijack_root_logger=False,
