@@ -19,14 +19,14 @@ _n = iter(range(10_000))
 
 
 def test_follow_prints_plain_progress_lines_and_exits_0(stack: TestStack) -> None:
-    job_id = demo(stack.url, steps=20, interval=0.05)
+    job_id = demo(stack.url, steps=80, interval=0.1)  # long enough to attach on a busy machine
     out = rh(stack.url, "jobs", "--follow", job_id)
     assert out.returncode == 0, out.stderr
     assert "\x1b" not in out.stdout  # not a TTY: no escape codes
     lines = out.stdout.splitlines()
     assert len(lines) >= 3
-    assert any("running/counting" in line and "/20" in line for line in lines)
-    assert lines[-1] == f"demo.count {job_id} succeeded: Counted to 20"
+    assert any("running/counting" in line and "/80" in line for line in lines)
+    assert lines[-1] == f"demo.count {job_id} succeeded: Counted to 80"
 
 
 def test_json_follow_streams_every_seq_and_json_show_parses(stack: TestStack) -> None:
