@@ -18,7 +18,7 @@ KEEPALIVE_S = 15.0
 
 def last_event_id() -> int:
     raw = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise InvalidRequest("Last-Event-ID must be the seq of the last event seen (a number).")
     return int(raw)
 

@@ -34,14 +34,17 @@ def list_jobs():  # type: ignore[no-untyped-def]
 def create_job():  # type: ignore[no-untyped-def]
     body = json_object({"kind", "params"})
     kind = body.get("kind")
-    if kind not in DIRECT:
+    if not isinstance(kind, str) or kind not in DIRECT:
         raise InvalidRequest(
             f"Jobs of kind {kind!r} cannot be created here.",
             hint="POST /api/jobs takes kind "
             + ", ".join(DIRECT)
             + "; other kinds have their own endpoints.",
         )
-    params = DIRECT[kind](body.get("params") or {})
+    params = body.get("params")
+    if params is not None and not isinstance(params, dict):
+        raise InvalidRequest("params must be an object.", hint='e.g. {"steps": 10}')
+    params = DIRECT[kind](params or {})
     return accepted(*submit(kind, params))
 
 

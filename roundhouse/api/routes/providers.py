@@ -87,8 +87,11 @@ def llm_models():  # type: ignore[no-untyped-def]
 def switch_providers():  # type: ignore[no-untyped-def]
     """Switch one or more roles, all or none, after health, model and test-prompt checks."""
     body = json_object(FIELDS)
-    by = body.get("by") or request.headers.get("X-Roundhouse-User") or "api"
-    if not isinstance(by, str) or len(by) > 100 or not by.isprintable():
+    by = body.get("by")
+    if by is not None and not isinstance(by, str):
+        raise InvalidRequest("'by' must be a short printable name.")
+    by = by or request.headers.get("X-Roundhouse-User") or "api"
+    if len(by) > 100 or not by.isprintable():
         raise InvalidRequest("'by' must be a short printable name.")
     if by == "api" and request.remote_addr:
         by = f"api ({request.remote_addr})"

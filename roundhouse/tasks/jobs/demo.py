@@ -24,8 +24,11 @@ def validate(params: dict[str, Any]) -> dict[str, Any]:
         ):
             raise InvalidRequest(f"{name} must be a number from {low} to {high}.")
         out[name] = int(value) if name == "steps" else float(value)
-    if params.get("fail_at") is not None:
-        out["fail_at"] = int(params["fail_at"])
+    fail_at = params.get("fail_at")
+    if fail_at is not None:
+        if isinstance(fail_at, bool) or not isinstance(fail_at, int):
+            raise InvalidRequest("fail_at must be a whole number (the step that fails).")
+        out["fail_at"] = fail_at
     unknown = set(params) - {"steps", "interval", "fail_at"}
     if unknown:
         raise InvalidRequest(

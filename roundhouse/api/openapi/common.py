@@ -1,0 +1,157 @@
+"""Shared pieces of the OpenAPI document: the error body, the job, and small builders.
+
+Request schemas are never stricter than the server (a value the server accepts must not be
+called invalid here), so the fuzz's "invalid input is rejected" check holds; response schemas
+name the fields clients rely on and leave the rest open.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from roundhouse.core.models import JobState
+
+Schema = dict[str, Any]
+
+ERRORS = {
+    "400": "Bad input; nothing was changed (the message says what, the hint what is right).",
+    "401": "An API token is required (ROUNDHOUSE_API_TOKEN is set) and was missing or wrong.",
+    "403": "Not from here: an Origin or Host that is not this Roundhouse's own.",
+    "404": "No such thing (job, model, file, image).",
+    "409": "Valid, but the current state says no.",
+    "413": "The request body is over the size limit.",
+    "422": "Verification failed (a switch's test prompt); the old state is kept.",
+    "502": "A provider answered badly.",
+    "503": "A provider (or the broker) is down; start it first.",
+}
+ERROR_NAMES = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden"}
+ERROR_NAMES |= {"404": "NotFound", "409": "Conflict", "413": "PayloadTooLarge"}
+ERROR_NAMES |= {"422": "VerificationFailed", "502": "ProviderError", "503": "Unavailable"}
+
+ERROR: Schema = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string", "description": "a short code, e.g. invalid_request"},
+        "message": {"type": "string", "description": "what was wrong, for a person"},
+        "hint": {"type": "string", "description": "what would be right"},
+    },
+    "additionalProperties": True,
+}
+
+NULL_STR: Schema = {"type": ["string", "null"]}
+NULL_NUM: Schema = {"type": ["number", "null"]}
+
+JOB: Schema = {
+    "type": "object",
+    "required": ["id", "kind", "state"],
+    "properties": {
+        "id": {"type": "string"},
+        "kind": {"type": "string"},
+        "state": {"type": "string", "enum": [s.value for s in JobState]},
+        "stage": NULL_STR,
+        "progress": NULL_NUM,
+        "done": NULL_NUM,
+        "total": NULL_NUM,
+        "speed": NULL_NUM,
+        "eta": NULL_NUM,
+        "message": NULL_STR,
+        "error": NULL_STR,
+        "hint": NULL_STR,
+        "params": {"type": ["object", "null"]},
+        "host": NULL_STR,
+        "queue": NULL_STR,
+        "created_at": NULL_NUM,
+        "updated_at": NULL_NUM,
+        "seq": {"type": ["integer", "null"]},
+    },
+    "additionalProperties": True,
+}
+
+ACCEPTED: Schema = {
+    "allOf": [
+        {"$ref": "#/components/schemas/Job"},
+        {
+            "type": "object",
+            "required": ["joined", "url", "events_url"],
+            "properties": {
+                "joined": {"type": "boolean", "description": "an identical live job was joined"},
+                "url": {"type": "string"},
+                "events_url": {"type": "string"},
+            },
+        },
+    ]
+}
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(props: dict[str, Schema], required: tuple[str, ...] = (), closed: bool = False) -> Schema:
+    """An object schema; `closed` where the server refuses unknown fields."""
+    out: Schema = {"type": "object", "properties": props, "additionalProperties": not closed}
+    if required:
+        out["required"] = list(required)
+    return out
+
+
+def json_ok(schema: Schema, description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def accepted(description: str = "Accepted: the job (or the live one joined).") -> dict[str, Any]:
+    answer = json_ok(ref("Accepted"), description)
+    answer["headers"] = {"Location": {"schema": {"type": "string"}, "description": "the job"}}
+    return answer
+
+
+def op(summary: str, tag: str, ok: dict[str, dict[str, Any]], *errors: str, **extra: Any) -> dict:
+    """One operation: its answers, the errors it may give, and the access errors all give."""
+    codes = sorted({*errors, "403"} | ({"401"} if extra.pop("guarded", True) else set()))
+    responses = {**ok, **{c: {"$ref": f"#/components/responses/{ERROR_NAMES[c]}"} for c in codes}}
+    body = extra.pop("body", None)
+    out: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": responses, **extra}
+    if body is not None:
+        schema, required = body
+        out["requestBody"] = {
+            "required": required,
+            "content": {"application/json": {"schema": schema}},
+        }
+        out["responses"].setdefault("413", {"$ref": "#/components/responses/PayloadTooLarge"})
+    return out
+
+
+def path_param(name: str, description: str, schema: Schema | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": schema or {"type": "string", "minLength": 1},
+    }
+
+
+def query(name: str, description: str, schema: Schema) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def components() -> dict[str, Any]:
+    """Schemas and the error answers every operation points at."""
+    responses = {
+        ERROR_NAMES[code]: {
+            "description": text,
+            "content": {"application/json": {"schema": ref("Error")}},
+        }
+        for code, text in ERRORS.items()
+    }
+    return {
+        "schemas": {"Error": ERROR, "Job": JOB, "Accepted": ACCEPTED},
+        "responses": responses,
+    }

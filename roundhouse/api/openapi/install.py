@@ -1,0 +1,148 @@
+"""GGUF models from the Hugging Face Hub: install, download, import, files, updates, uninstall."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from roundhouse.api.openapi.common import accepted, json_ok, obj, op, path_param
+from roundhouse.tasks.jobs.gguf_params import TARGETS
+
+TAG = "gguf"
+HUB_ERRORS = ("400", "403", "404", "409", "502", "503")
+TEXT = {"type": ["string", "null"]}
+TARGET_LIST = {
+    "anyOf": [
+        {"type": "string", "enum": list(TARGETS)},
+        {"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(TARGETS)}},
+    ],
+    "description": "where to import (default: both)",
+}
+FETCH = {
+    "repo_id": {"type": "string", "maxLength": 96, "description": "<namespace>/<name>"},
+    "quant": {**TEXT, "description": "e.g. Q4_K_M (exactly one of quant, file, files)"},
+    "file": {**TEXT, "description": "a .gguf in the repo"},
+    "files": {"type": ["array", "null"], "maxItems": 64, "items": {"type": "string"}},
+    "revision": {**TEXT, "maxLength": 128, "default": "main"},
+    "host": {**TEXT, "maxLength": 253},
+}
+INSTALL = obj(
+    {
+        **FETCH,
+        "targets": TARGET_LIST,
+        "ollama_name": TEXT,
+        "replace": {"description": "re-import over an older install (truthy)"},
+    },
+    ("repo_id",),
+    closed=True,
+)
+DOWNLOAD = obj(FETCH, ("repo_id",), closed=True)
+IMPORT = obj(
+    {
+        "file_id": {"description": "a downloaded model's id (or give path + repo_id)"},
+        "path": {"description": "a .gguf inside the models folder"},
+        "repo_id": {"type": ["string", "null"]},
+        "targets": TARGET_LIST,
+        "ollama_name": TEXT,
+        "host": {**TEXT, "maxLength": 253},
+    },
+    closed=True,
+)
+FILES = obj(
+    {
+        "files": {
+            "type": "array",
+            "items": obj({"id": {"type": "string"}, "repo_id": {"type": "string"}}),
+        },
+        "disk": obj(
+            {
+                "host": {"type": "string"},
+                "free_bytes": {"type": ["integer", "null"]},
+                "reserved": {"type": "object"},
+            },
+            ("host",),
+        ),
+    },
+    ("files", "disk"),
+)
+VERDICTS = obj({"files": {"type": "array", "items": obj({"id": {"type": "string"}})}}, ("files",))
+UPDATES_IN = obj({"ids": {"type": ["array", "null"], "items": {"type": "string"}}}, closed=True)
+FILE_ID = path_param("file_id", "a downloaded model's id")
+
+
+def paths() -> dict[str, Any]:
+    base = "/api/providers/models"
+    return {
+        f"{base}/install": {
+            "post": op(
+                "Download, verify, import and test a GGUF (a model.install job)",
+                TAG,
+                {"202": accepted()},
+                *HUB_ERRORS,
+                body=(INSTALL, True),
+            )
+        },
+        f"{base}/hf-download": {
+            "post": op(
+                "Download files of a Hub repo (an hf.download job)",
+                TAG,
+                {"202": accepted()},
+                *HUB_ERRORS,
+                body=(DOWNLOAD, True),
+            )
+        },
+        f"{base}/import": {
+            "post": op(
+                "Import a downloaded GGUF (a model.import job)",
+                TAG,
+                {"202": accepted()},
+                "400",
+                "404",
+                "409",
+                "503",
+                body=(IMPORT, True),
+            )
+        },
+        f"{base}/files": {
+            "get": op("Downloaded models and the disk", TAG, {"200": json_ok(FILES)})
+        },
+        f"{base}/files/updates": {
+            "get": op("The last update verdicts", TAG, {"200": json_ok(VERDICTS)}),
+            "post": op(
+                "Ask the Hub now whether downloaded models changed",
+                TAG,
+                {"200": json_ok(VERDICTS)},
+                "400",
+                "404",
+                body=(UPDATES_IN, False),
+            ),
+        },
+        f"{base}/files/{{file_id}}/update": {
+            "parameters": [FILE_ID],
+            "post": op(
+                "Download the Hub's current files and re-import them",
+                TAG,
+                {"202": accepted()},
+                *HUB_ERRORS,
+            ),
+        },
+        f"{base}/files/{{file_id}}": {
+            "parameters": [FILE_ID],
+            "delete": op(
+                "Remove a downloaded model's files",
+                TAG,
+                {"200": json_ok({"type": "object"})},
+                "404",
+                "409",
+            ),
+        },
+        f"{base}/lmstudio/{{model_path}}": {
+            "parameters": [path_param("model_path", "<publisher>/<repo>/<file>.gguf")],
+            "delete": op(
+                "Remove a GGUF from LM Studio's folder",
+                TAG,
+                {"200": json_ok(obj({"removed": {"type": "array"}}, ("removed",)))},
+                "400",
+                "404",
+            ),
+        },
+    }

@@ -1,0 +1,77 @@
+"""Local services: start, stop and watch them on any host with a worker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from roundhouse.api.openapi.common import accepted, json_ok, obj, op, query
+
+TAG = "services"
+HOST = {
+    "type": ["string", "null"],
+    "maxLength": 253,
+    "description": "a host whose worker has announced itself (default: the API's own)",
+}
+STATUS = obj(
+    {
+        "host": {"type": "string"},
+        "hosts": {"type": "array", "items": {"type": "string"}},
+        "services": {
+            "type": "array",
+            "items": obj(
+                {
+                    "service": {"type": "string"},
+                    "state": {
+                        "type": "string",
+                        "enum": ["running", "external", "starting", "crashed", "stopped"],
+                    },
+                    "actions": obj({"start": {"type": "boolean"}, "stop": {"type": "boolean"}}),
+                },
+                ("service", "state"),
+            ),
+        },
+    },
+    required=("host", "hosts", "services"),
+)
+
+
+def paths(service_names: list[str]) -> dict[str, Any]:
+    target = obj(
+        {"service": {"type": "string", "enum": service_names}, "host": HOST},
+        ("service",),
+        closed=True,
+    )
+    return {
+        "/api/providers/services/start": {
+            "post": op(
+                "Start a catalog service (a service.start job on that host's queue)",
+                TAG,
+                {"202": accepted()},
+                "400",
+                "503",
+                body=(target, True),
+            )
+        },
+        "/api/providers/services/stop": {
+            "post": op(
+                "Stop a service started by Roundhouse (a service.stop job)",
+                TAG,
+                {"202": accepted()},
+                "400",
+                "409",
+                "503",
+                body=(target, True),
+            )
+        },
+        "/api/providers/services/status": {
+            "get": op(
+                "One row per catalog service on a host",
+                TAG,
+                {"200": json_ok(STATUS)},
+                "400",
+                parameters=[
+                    query("host", "which host (default: the API's own)", {"type": "string"})
+                ],
+            )
+        },
+    }

@@ -1,0 +1,89 @@
+"""The page, the WebSocket, health, log-in and this document itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from roundhouse.api.openapi.common import json_ok, obj, op
+
+TAG = "system"
+SESSION = obj(
+    {"auth_required": {"type": "boolean"}, "authenticated": {"type": "boolean"}},
+    required=("auth_required", "authenticated"),
+)
+HEALTHZ = obj(
+    {
+        "ok": {"type": "boolean"},
+        "redis": obj({"ok": {"type": "boolean"}, "latency_ms": {"type": "number"}}, ("ok",)),
+        "workers": {"type": "array"},
+        "relay_clients": {"type": "integer"},
+        "message": {"type": "string"},
+    },
+    required=("ok", "redis", "workers"),
+)
+WS = (
+    'Upgrade to a WebSocket. Send {"subscribe": "all", "cursor"?} or {"subscribe": [job ids], '
+    '"after"?: {id: seq}} first; events follow (see docs/architecture.md, "WebSocket protocol").'
+)
+
+
+def paths() -> dict[str, Any]:
+    auth = obj({"authenticated": {"type": "boolean"}}, ("authenticated",))
+    return {
+        "/": {
+            "get": op(
+                "The web page",
+                TAG,
+                {"200": {"description": "index.html", "content": {"text/html": {}}}},
+                guarded=False,
+            )
+        },
+        "/ws": {
+            "get": op(
+                "Live events over a WebSocket",
+                TAG,
+                {
+                    "101": {"description": "Switching Protocols: " + WS},
+                    "400": {"$ref": "#/components/responses/BadRequest"},
+                },
+                description="A plain GET without the WebSocket upgrade headers is a 400.",
+            )
+        },
+        "/healthz": {
+            "get": op(
+                "Is Redis answering, which workers checked in lately",
+                TAG,
+                {"200": json_ok(HEALTHZ), "503": json_ok(HEALTHZ, "Redis is down")},
+                guarded=False,
+            )
+        },
+        "/api/openapi.json": {
+            "get": op(
+                "This description (OpenAPI 3.1)",
+                TAG,
+                {"200": json_ok({"type": "object", "required": ["openapi", "paths"]})},
+            )
+        },
+        "/api/session": {
+            "get": op(
+                "Whether a token is needed and presented",
+                TAG,
+                {"200": json_ok(SESSION)},
+                guarded=False,
+            )
+        },
+        "/api/login": {
+            "post": op(
+                "Log in: the token goes into an HttpOnly, SameSite=Strict cookie",
+                TAG,
+                {"200": json_ok(auth)},
+                "400",
+                "401",
+                guarded=False,
+                body=(obj({"token": {"type": "string", "minLength": 1}}, ("token",), True), True),
+            )
+        },
+        "/api/logout": {
+            "post": op("Clear the token cookie", TAG, {"200": json_ok(auth)}, guarded=False)
+        },
+    }

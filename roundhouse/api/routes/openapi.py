@@ -1,0 +1,15 @@
+"""GET /api/openapi.json: the machine-readable description of this API."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from roundhouse.api.deps import settings
+from roundhouse.api.openapi import document
+
+bp = Blueprint("openapi", __name__)
+
+
+@bp.get("/api/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    return jsonify(document(settings()))
