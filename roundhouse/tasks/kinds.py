@@ -10,6 +10,7 @@ from roundhouse.core.errors import InvalidRequest
 from roundhouse.providers.base import Control
 
 Handler = Callable[[dict[str, Any], Control], Any]
+Admit = Callable[[dict[str, Any]], bool]
 
 #: Queue names; "host" means the queue of the machine named in the job's params["host"].
 DEFAULT, DOWNLOADS, BEAM, HOST = "default", "downloads", "beam", "host"
@@ -24,18 +25,25 @@ class Kind:
     resumable: bool = False
     #: can be paused and resumed by the user (keeps partial data)
     pausable: bool = False
+    #: asked before a queued job is claimed; False means "not yet" (it re-queued itself)
+    admit: Admit | None = None
 
 
 _KINDS: dict[str, Kind] = {}
 
 
 def job_kind(
-    name: str, *, queue: str = DEFAULT, resumable: bool = False, pausable: bool = False
+    name: str,
+    *,
+    queue: str = DEFAULT,
+    resumable: bool = False,
+    pausable: bool = False,
+    admit: Admit | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register the function that does the work of one kind of job."""
 
     def register(handler: Handler) -> Handler:
-        _KINDS[name] = Kind(name, handler, queue, resumable, pausable)
+        _KINDS[name] = Kind(name, handler, queue, resumable, pausable, admit)
         return handler
 
     return register

@@ -24,6 +24,8 @@ def run(job_id: str, store: JobStore, settings: Settings) -> str | None:
         log.warning("job %s has expired or never existed; dropping its message", job_id)
         return None
     kind = kinds.get(job["kind"])
+    if kind.admit is not None and job["state"] == JobState.QUEUED and not kind.admit(job):
+        return None  # not its turn yet: the kind kept it queued and will send it again
     token = uuid.uuid4().hex
     if not _claim(store, job, token, settings):
         log.info("job %s is %s; ignoring a duplicate delivery", job_id, job["state"])

@@ -58,6 +58,10 @@ def test_the_second_pull_waits_queued_with_its_place_then_runs(one_slot: TestSta
     first = wait_state(one_slot, a["id"], {"succeeded", "failed"}, timeout=60)
     second = wait_state(one_slot, b["id"], {"succeeded", "failed"}, timeout=60)
     assert first["state"] == second["state"] == "succeeded"
+    # waiting is not running: b was claimed once, when its turn came
+    assert second["attempts"] == 1
+    states = [json.loads(e)["state"] for e in one_slot.store().events(b["id"])]
+    assert states.index("running") > max(i for i, s in enumerate(states) if s == "queued")
     downloading = [json.loads(e) for e in one_slot.store().events(b["id"])
                    if '"stage":"downloading"' in e]
     assert downloading and downloading[0]["ts"] >= first["finished_at"] - 0.01

@@ -113,7 +113,21 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
-@job_kind(KIND, queue=DOWNLOADS, resumable=True, pausable=True)
+def admit(job: dict[str, Any]) -> bool:
+    """Before the claim: a pull whose turn has not come stays `queued` (no claim, no attempt
+    counted) with its place shown, and is sent again shortly."""
+    url = job["params"].get("ollama_url") or context.settings().ollama_base_url
+    place = slots_for(url).place(job["id"])
+    if not place:
+        return True
+    if place != job.get("place"):
+        fields = {"message": waiting_message(place), "place": place}
+        context.jobs().update(job["id"], fields, allowed=(JobState.QUEUED.value,), snapshot=job)
+    resend(job)
+    return False
+
+
+@job_kind(KIND, queue=DOWNLOADS, resumable=True, pausable=True, admit=admit)
 def pull(job: dict[str, Any], control: Control) -> dict[str, Any]:
     """Wait for a slot, then stream POST /api/pull; cancel/pause close the stream (Ollama keeps
     the bytes, so the next pull resumes)."""
