@@ -64,7 +64,7 @@ def test_slow_answer_times_out_without_retry() -> None:
         started = time.monotonic()
         with pytest.raises(ProviderError, match="no answer within 0.2s"):
             endpoint(flux.url, timeout_s=0.2).post_json("/generate", BODY)
-    assert time.monotonic() - started < 0.9
+    assert time.monotonic() - started < 1.0  # gave up before the 1 s answer came
     assert len(flux.calls) == 1
 
 

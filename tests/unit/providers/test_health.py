@@ -32,7 +32,7 @@ def test_a_silent_server_does_not_delay_the_others() -> None:
         began = time.monotonic()
         results = check_all(targets, timeout_s=0.5)
         took = time.monotonic() - began
-    assert took < 0.5 + 0.4, took
+    assert took < 0.5 + 1.5, took  # bounded by the timeout, not by the black hole
     assert results["ollama"]["ok"] and results["ollama"]["models"] == ["llama3.2:latest"]
     assert results["lmstudio"]["models"] == ["qwen2.5-7b-instruct"]
     assert results["ollama"]["latency_ms"] < 500 and results["ollama"]["checked_at"] > 0

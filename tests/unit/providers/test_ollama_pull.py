@@ -89,7 +89,7 @@ def test_repull_of_an_installed_model_is_up_to_date_and_quick() -> None:
     with fake(installed=["tiny"], tick=0.05) as srv:
         started = time.monotonic()
         result = pull(OllamaClient(srv.url), "tiny", RecordingControl())
-        assert time.monotonic() - started < 0.5  # no ticks: every layer is a cache hit
+        assert time.monotonic() - started < 1.0  # no ticks: every layer is a cache hit
         assert result["up_to_date"] and result["downloaded"] == 0
         assert srv.snapshot()["served"] == {}
 
