@@ -150,6 +150,7 @@ class FakeHandler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # Python's default of 5 drops connections under a burst
     fake: Any
 
 

@@ -85,6 +85,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # Python's default of 5 drops connections under a burst
     service: LoopbackService
 
 
