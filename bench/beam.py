@@ -12,7 +12,6 @@ A second pair of runs with instant providers shows Roundhouse's own cost in mill
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import time
@@ -22,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from bench._stack import own_stack
 from bench.stats import table
 from roundhouse.cli.stack import Stack, free_port
 from roundhouse.core.providers import ProviderStore
@@ -59,16 +59,7 @@ def provider_env(ai: FakeOpenAI, flux: FakeFlux, vision: FakeVision) -> dict[str
 
 
 def start(tmp: Path, env: dict[str, str]) -> tuple[Stack, str, int]:
-    stack = Stack(
-        tmp,
-        env={
-            **os.environ,
-            "ROUNDHOUSE_DATA_DIR": str(tmp),
-            "ROUNDHOUSE_ENV_FILE": str(tmp / ".env"),
-            **env,
-        },
-    )
-    stack.start_redis()
+    stack = own_stack(tmp, **env)
     stack.start_worker(concurrency=1, queues="beam", loglevel="WARNING")
     port = free_port()
     url = stack.start_api(port)

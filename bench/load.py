@@ -31,6 +31,7 @@ import psutil
 import redis
 
 from bench._posts import cpu_s, post_phase
+from bench._stack import own_stack
 from bench.relay import completeness
 from bench.stats import pct, rss_mb, table
 from bench.wsclient import WsClient
@@ -39,7 +40,7 @@ from roundhouse.cli.stack import Stack, free_port, wait_port
 
 def start(args: argparse.Namespace, tmp: Path) -> tuple[Stack, str]:
     """Redis, a fake Ollama, two thread-pool workers and one API process."""
-    stack = Stack(tmp, env={**os.environ, "ROUNDHOUSE_ENV_FILE": str(tmp / ".env")})
+    stack = own_stack(tmp)
     try:
         return stack, _start(args, stack)
     except BaseException:
@@ -48,8 +49,6 @@ def start(args: argparse.Namespace, tmp: Path) -> tuple[Stack, str]:
 
 
 def _start(args: argparse.Namespace, stack: Stack) -> str:
-    stack.start_redis()
-    stack.env["REDIS_URL"] = stack.env["REDIS_URL"].rsplit("/", 1)[0] + "/1"
     port = free_port()
     fake = [sys.executable, "-m", "bench._ollama", "--port", str(port)]
     wait_port(port, proc=stack._spawn("ollama", fake))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ from pathlib import Path
 import httpx
 import psutil
 
+from bench._stack import own_stack
 from bench.stats import table
 from roundhouse.cli.stack import Stack, free_port, wait_port
 from roundhouse.core.jobs import JobStore
@@ -55,16 +55,7 @@ def start(tmp: Path, args: argparse.Namespace, names: list[str]) -> tuple[Stack,
     registry = {n: [args.gb * GB, 1_429, 96] for n in names}
     fake = [sys.executable, "-m", "tests.fakes.ollama", "--port", str(port), "--tick", "0"]
     fake += ["--bytes-per-tick", str(args.chunk), "--registry", json.dumps(registry)]
-    stack = Stack(
-        tmp,
-        env={
-            **os.environ,
-            "ROUNDHOUSE_DATA_DIR": str(tmp),
-            "ROUNDHOUSE_ENV_FILE": str(tmp / ".env"),
-        },
-    )
-    stack.start_redis()
-    stack.env["REDIS_URL"] = stack.env["REDIS_URL"].rsplit("/", 1)[0] + "/1"
+    stack = own_stack(tmp)
     stack.env["OLLAMA_BASE_URL"] = ollama = f"http://127.0.0.1:{port}"
     wait_port(port, proc=stack._spawn("ollama", fake))
     stack.start_worker(concurrency=1, queues="downloads", loglevel="WARNING")

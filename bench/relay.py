@@ -21,22 +21,14 @@ from pathlib import Path
 
 import httpx
 
+from bench._stack import own_stack
 from bench.stats import pct, rss_mb, table
 from bench.wsclient import WsClient
 from roundhouse.cli.stack import Stack, free_port
 
 
 def start(args: argparse.Namespace, tmp: Path) -> tuple[Stack, int]:
-    stack = Stack(
-        tmp,
-        env={
-            **os.environ,
-            "ROUNDHOUSE_DATA_DIR": str(tmp),
-            "ROUNDHOUSE_ENV_FILE": str(tmp / ".env"),
-        },
-    )
-    stack.start_redis()
-    stack.env["REDIS_URL"] = stack.env["REDIS_URL"].rsplit("/", 1)[0] + "/1"
+    stack = own_stack(tmp)
     stack.start_worker(
         concurrency=args.jobs + 4, pool="threads", queues="default", loglevel="WARNING"
     )

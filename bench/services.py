@@ -11,7 +11,6 @@ service's own start-up. Overhead = (POST -> green) - own start-up. Breakdown fro
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from bench._stack import own_stack
 from bench.stats import pct, table
 from roundhouse.cli.stack import Stack, free_port
 from tests.wsclient import Live
@@ -50,16 +50,12 @@ def own_startup(port: int, delay: float, runs: int) -> list[float]:
 
 
 def start_stack(tmp: Path, port: int, delay: float) -> tuple[Stack, str]:
-    env = {
-        **os.environ,
-        "ROUNDHOUSE_DATA_DIR": str(tmp),
-        "ROUNDHOUSE_ENV_FILE": str(tmp / ".env"),
-        "ROUNDHOUSE_HOSTNAME": HOST,
-        "ROUNDHOUSE_FLUX_COMMAND": " ".join(command(port, delay)),
-        "FLUX_API_URL": f"http://127.0.0.1:{port}",
-    }
-    stack = Stack(tmp, env=env)
-    stack.start_redis()
+    stack = own_stack(
+        tmp,
+        ROUNDHOUSE_HOSTNAME=HOST,
+        ROUNDHOUSE_FLUX_COMMAND=" ".join(command(port, delay)),
+        FLUX_API_URL=f"http://127.0.0.1:{port}",
+    )
     stack.start_worker(concurrency=2, loglevel="WARNING")
     url = stack.start_api(free_port())
     stack.wait_worker(url)

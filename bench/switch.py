@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import bisect
 import multiprocessing as mp
-import os
 import socket
 import tempfile
 import time
@@ -26,6 +25,7 @@ from pathlib import Path
 import httpx
 import redis
 
+from bench._stack import own_stack
 from bench.stats import pct, table
 from roundhouse.cli.stack import Stack, free_port
 from roundhouse.core.keys import Keys
@@ -118,19 +118,15 @@ def status_latency(tmp: Path, samples: int, baseline: int) -> tuple[list[float],
     """(status latencies, synchronous-check latencies) in ms, one service black-holed."""
     hole = socket.create_server(("127.0.0.1", 0), backlog=512)  # accepts, never answers
     dead = f"http://127.0.0.1:{free_port()}"
-    env = {
-        **os.environ,
-        "ROUNDHOUSE_DATA_DIR": str(tmp),
-        "ROUNDHOUSE_ENV_FILE": str(tmp / ".env"),
-        "LOCAL_VISION_API_URL": f"http://127.0.0.1:{hole.getsockname()[1]}",
-        "OLLAMA_BASE_URL": dead,
-        "LMSTUDIO_BASE_URL": dead,
-        "FLUX_API_URL": dead,
-        "OPENAI_API_KEY": "",
-    }
-    stack = Stack(tmp, env=env)
+    stack = own_stack(
+        tmp,
+        LOCAL_VISION_API_URL=f"http://127.0.0.1:{hole.getsockname()[1]}",
+        OLLAMA_BASE_URL=dead,
+        LMSTUDIO_BASE_URL=dead,
+        FLUX_API_URL=dead,
+        OPENAI_API_KEY="",
+    )
     try:
-        stack.start_redis()
         url = stack.start_api(free_port())
         with httpx.Client(base_url=url, timeout=30) as http:
             http.get("/api/providers/health")  # warm the cache once

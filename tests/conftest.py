@@ -46,6 +46,15 @@ def redis_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     stack.stop()
 
 
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[Stack, int]]:
+    """A Redis of this test's own (Stack, port), for tests that stop and restart it."""
+    stack = Stack(tmp_path / "redis-home")
+    url = stack.start_redis()
+    yield stack, int(url.rsplit(":", 1)[1].split("/")[0])
+    stack.stop()
+
+
 @dataclass
 class Fakes:
     """The outside world on loopback, shared by every test of this process."""

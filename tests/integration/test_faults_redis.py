@@ -27,14 +27,6 @@ RATE = 512 << 10  # bytes/s while Redis is away: the transfer is mid-file for se
 
 
 @pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[tuple[Stack, int]]:
-    stack = Stack(tmp_path / "redis-home")
-    url = stack.start_redis()
-    yield stack, int(url.rsplit(":", 1)[1].split("/")[0])
-    stack.stop()
-
-
-@pytest.fixture
 def own_stack(own_redis: tuple[Stack, int], fakes: Fakes, tmp_path: Path) -> Iterator[TestStack]:
     ts = start_stack(tmp_path / "stack", f"redis://127.0.0.1:{own_redis[1]}", env=fakes.env())
     yield ts

@@ -4,24 +4,14 @@ client carry on when it is back (AOF persistence keeps the job)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from roundhouse.cli.stack import Stack
 from tests.integration.test_spine import start_demo, wait_state
 from tests.stacks import TestStack, start_stack
 from tests.wsclient import Live, final
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[tuple[Stack, int]]:
-    stack = Stack(tmp_path / "redis-home")
-    url = stack.start_redis()
-    yield stack, int(url.rsplit(":", 1)[1].split("/")[0])
-    stack.stop()
 
 
 def test_job_survives_a_redis_restart(own_redis: tuple[Stack, int], tmp_path: Path) -> None:

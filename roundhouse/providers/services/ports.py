@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from roundhouse.core.errors import Conflict
-from roundhouse.providers.services import procfs
+from roundhouse.providers.services import process, procfs
 from roundhouse.providers.services.catalog import ServiceSpec
 
 
@@ -50,14 +50,8 @@ def check_port(spec: ServiceSpec, timeout_s: float = 1.0) -> dict[str, Any] | No
     healthy, answer = probe(spec.health_url, timeout_s)
     if healthy:
         message = f"{spec.title} is already running on port {spec.port} (not started by Roundhouse)"
-        return {
-            "status": "already_running",
-            "service": spec.name,
-            "port": spec.port,
-            "pid": None,
-            "message": message,
-            "managed": False,
-        }
+        here = {"service": spec.name, "port": spec.port, "pid": None}
+        return process.result("already_running", here, message, managed=False)
     who = holder(spec.port) or "another program"
     raise Conflict(
         f"cannot start {spec.title}: port {spec.port} is in use by {who}, which {answer} "

@@ -132,19 +132,8 @@ def stop(job: dict[str, Any], control: Control) -> dict[str, Any]:
     if not record:
         refuse_if_foreign(spec)
         message = f"{spec.title} was not running"
-        return {
-            **_answer(
-                {
-                    "status": "stopped",
-                    "service": spec.name,
-                    "port": spec.port,
-                    "pid": None,
-                    "message": message,
-                },
-                host,
-            ),
-            "was_running": False,
-        }
+        here = {"service": spec.name, "port": spec.port, "pid": None}
+        return {**_answer(process.result("stopped", here, message), host), "was_running": False}
     out = process.stop(record, stop_argv=spec.stop_argv)
     fields = {
         "state": "stopped",
