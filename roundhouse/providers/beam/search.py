@@ -17,11 +17,13 @@ from roundhouse.core.errors import AppError, InvalidRequest, ProviderError, Unav
 from roundhouse.providers.base import Control
 from roundhouse.providers.beam.params import Params, validate_params, validate_prompt
 from roundhouse.providers.beam.parse import fill, parse_prompts, refine_messages
+from roundhouse.providers.beam.screen import Rejected, screen
 from roundhouse.providers.beam.tree import ROOT, Node, Result, Round, best, top
 from roundhouse.providers.generation.image import ImageClient
 from roundhouse.providers.generation.llm import LLM
 from roundhouse.providers.generation.vision import VisionClient
 
+Proposal = tuple[list[str], list[Rejected]]  # (usable prompts, dropped ones with reasons)
 SaveImage = Callable[[str, bytes], str]  # (candidate id, PNG bytes) -> URL the page can show
 POLL_S = 0.05  # how often a waiting round checks for cancel
 
@@ -115,30 +117,40 @@ class _Search:
         self.nodes.extend(made)
         return made
 
-    def _propose(self, beam: Node) -> list[str] | AppError:
-        """Worker: ask the LLM for refinements of one kept prompt."""
+    def _propose(self, beam: Node) -> Proposal | AppError:
+        """Worker: ask the LLM for refinements of one kept prompt, and screen them."""
         if self.stop.is_set() or "llm" in self.down:
             return self.down.get("llm") or ProviderError("beam search", "stopped")
-        n = self.params.candidates
+        n, idea = self.params.candidates, beam.prompt or ""
+        messages = refine_messages(idea, n)
         try:
-            text = self.clients.llm.complete(
-                refine_messages(beam.prompt or "", n), max_tokens=min(200 * n, 2000)
-            )
+            text = self.clients.llm.complete(messages, max_tokens=min(200 * n, 2000))
         except AppError as exc:
             self._note_down(exc)
             return exc
-        return parse_prompts(text)
+        instruction = "\n".join(m["content"] for m in messages)
+        return screen(parse_prompts(text), idea, instruction)
 
-    def _children(self, r: int, b: int, parent: Node, proposed: list[str] | AppError) -> list[Node]:
-        """The candidate nodes of one beam: its prompts, or failed slots if the LLM failed."""
+    def _children(self, r: int, b: int, parent: Node, proposed: Proposal | AppError) -> list[Node]:
+        """The candidate nodes of one beam: its prompts, or failed slots if the LLM failed.
+
+        Proposals the screen dropped (at most `candidates` of them) become failed nodes after
+        the beam's own, so the tree shows what the model wrote and why it was not rendered.
+        """
         n = self.params.candidates
         ids = [f"r{r}-b{b}-c{c}" for c in range(n)]
         if isinstance(proposed, AppError):
             for id_ in ids:
                 self.failures[id_] = proposed
             return [Node(i, parent.id, r, None, error=proposed.message) for i in ids]
-        prompts = fill(proposed, parent.prompt or "", n, self.seen)
-        return [Node(i, parent.id, r, p) for i, p in zip(ids, prompts, strict=True)]
+        usable, rejected = proposed
+        prompts = fill(usable, parent.prompt or "", n, self.seen)
+        nodes = [Node(i, parent.id, r, p) for i, p in zip(ids, prompts, strict=True)]
+        self.total += len(rejected[:n])
+        return nodes + [
+            Node(f"r{r}-b{b}-c{n + k}", parent.id, r, x.text, error=f"rejected: {x.reason}")
+            for k, x in enumerate(rejected[:n])
+        ]
 
     def _candidate(self, node: Node) -> Node:
         """Worker: render, save and score one prompt; a provider failure fails only this node."""
