@@ -81,6 +81,8 @@ class Settings:
     hf_endpoint: str = "https://huggingface.co"
     hf_token: str = ""
     disk_margin_bytes: int = 512 * 1024 * 1024
+    download_segments: int = 8  # ranges fetched at once for a large file; 1 turns it off
+    download_segments_above: int = 256 * 1024 * 1024  # files smaller than this: one stream
 
     # local services: commands are settings, never request data
     ollama_command: str = "ollama serve"

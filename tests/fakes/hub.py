@@ -72,6 +72,7 @@ class Faults:
     fail_where: str = "cdn"
     retry_after: int | None = None
     trickle: int | None = None
+    trickle_piece: int | None = None
     wrong_bytes: set[str] = field(default_factory=set)
     ignore_range: bool = False
     url_generation: int = 0
@@ -145,8 +146,9 @@ class FakeHub:
         f = self.faults
         f.fail_next, f.fail_status, f.fail_where, f.retry_after = n, status, where, retry_after
 
-    def trickle(self, bytes_per_s: int | None) -> None:
-        self.faults.trickle = bytes_per_s
+    def trickle(self, bytes_per_s: int | None, piece: int | None = None) -> None:
+        """Each connection gets `bytes_per_s`, in pieces of `piece` bytes (default: 1/20 s)."""
+        self.faults.trickle, self.faults.trickle_piece = bytes_per_s, piece
 
     def serve_wrong_bytes(self, filename: str, on: bool = True) -> None:
         (self.faults.wrong_bytes.add if on else self.faults.wrong_bytes.discard)(filename)
@@ -568,7 +570,7 @@ class CdnHandler(_Handler):
         self, key: tuple[str, str], f: HubFile, start: int, stop: int, wrong: bool
     ) -> None:
         rate = self.hub.faults.trickle
-        step = max(1, rate // 20) if rate else 1 << 20
+        step = (self.hub.faults.trickle_piece or max(1, rate // 20)) if rate else 1 << 20
         flip = f.size // 2
         while start < stop:
             piece = bytearray(f.read(start, min(step, stop - start)))

@@ -68,7 +68,9 @@ class PartFile:
         self.dest = dest
         self.path = dest.with_name(dest.name + ".part")
         self.sidecar = dest.with_name(dest.name + ".part.json")
+        self.progress = dest.with_name(dest.name + ".part.segments")
         self._fh: BinaryIO | None = None
+        self._progress_fd: int | None = None
 
     def sidecar_data(self) -> dict[str, Any] | None:
         try:
@@ -83,13 +85,21 @@ class PartFile:
             return False
         current = remote.to_dict()
         same = all(meta.get(k) == current[k] for k in SIDECAR_KEYS)
-        return same and self.path.stat().st_size <= remote.size
+        return same and self.path.stat().st_size <= remote.size and "segments" not in meta
 
     def open(self, remote: RemoteFile) -> tuple[int, hashlib._Hash]:
         """Lock and open the part; resume it if it matches `remote`, else start from zero."""
-        self.dest.parent.mkdir(parents=True, exist_ok=True)
         resume = self.resumable(remote)
-        fh = self.path.open("r+b" if resume else "a+b")
+        fh = self._lock("r+b" if resume else "a+b")
+        have = fh.seek(0, os.SEEK_END) if resume else 0
+        fh.truncate(have)
+        self._write_sidecar(remote)
+        return have, file_digest(self.path, remote, have) if have else new_hasher(remote)
+
+    def _lock(self, mode: str) -> BinaryIO:
+        """Open the part exclusively: a second writer gets a Conflict."""
+        self.dest.parent.mkdir(parents=True, exist_ok=True)
+        fh = self.path.open(mode)
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -99,10 +109,7 @@ class PartFile:
                 hint="wait for that job, or cancel it",
             ) from None
         self._fh = fh
-        have = fh.seek(0, os.SEEK_END) if resume else 0
-        fh.truncate(have)
-        self._write_sidecar(remote)
-        return have, file_digest(self.path, remote, have) if have else new_hasher(remote)
+        return fh
 
     @property
     def handle(self) -> BinaryIO:
@@ -114,12 +121,15 @@ class PartFile:
         self.handle.seek(0)
         self.handle.truncate(0)
 
-    def _write_sidecar(self, remote: RemoteFile) -> None:
+    def _write_sidecar(self, remote: RemoteFile, **extra: Any) -> None:
         tmp = self.sidecar.with_name(self.sidecar.name + ".tmp")
-        tmp.write_text(json.dumps(remote.to_dict(), indent=1))
+        tmp.write_text(json.dumps({**remote.to_dict(), **extra}, indent=1))
         os.replace(tmp, self.sidecar)
 
     def close(self) -> None:
+        if self._progress_fd is not None:
+            os.close(self._progress_fd)
+            self._progress_fd = None
         if self._fh is not None:
             self._fh.close()
             self._fh = None
@@ -127,7 +137,7 @@ class PartFile:
     def discard(self) -> None:
         """Delete the part and its sidecar (cancel, sha mismatch, upstream change)."""
         self.close()
-        for p in (self.path, self.sidecar):
+        for p in (self.path, self.sidecar, self.progress):
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
 
@@ -140,4 +150,5 @@ class PartFile:
         os.replace(self.path, self.dest)
         self.close()
         self.sidecar.unlink(missing_ok=True)
+        self.progress.unlink(missing_ok=True)
         return self.dest

@@ -171,7 +171,15 @@ def download(s: Settings, remotes: list[hf.RemoteFile], dest: Path, control: Con
     """All files with one aggregated progress; resumes parts, verifies each file's hash."""
     auth = HubToken(s.hf_endpoint, s.hf_token or None)
     with httpx.Client(follow_redirects=True, timeout=30.0, auth=auth) as client:
-        return hf.snapshot(remotes, dest, control, client=client, refresh=refresher(s))
+        return hf.snapshot(
+            remotes,
+            dest,
+            control,
+            client=client,
+            refresh=refresher(s),
+            segments=s.download_segments,
+            segments_above=s.download_segments_above,
+        )
 
 
 def verify(paths: list[Path]) -> dict[str, Any] | None:

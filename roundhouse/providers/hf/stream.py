@@ -1,0 +1,107 @@
+"""One connection from where the part ends to the end of the file.
+
+The receive loop only gathers the socket's pieces into large buffers and hands them to the
+writer thread (write + hash + write-back); it checks the job at most every CHECK_EVERY seconds.
+"""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from roundhouse.core.errors import ProviderError
+from roundhouse.providers.base import Control
+from roundhouse.providers.hf import partfile, retry
+from roundhouse.providers.hf.errors import PROVIDER
+from roundhouse.providers.hf.partfile import PartFile
+from roundhouse.providers.hf.progress import Meter, Offset
+from roundhouse.providers.hf.resolve import RemoteFile
+from roundhouse.providers.hf.retry import Expired, Refresh, Retry
+from roundhouse.providers.hf.writer import Writer
+
+CHECK_EVERY = 0.1
+MIN_CHUNK, MAX_CHUNK = 1 << 20, 8 << 20
+QUEUE_DEPTH = 4
+
+
+def chunk_bytes(size: int) -> int:
+    """Hand-off size: large for speed, yet the queue (lost on kill -9) stays under 1 % of it."""
+    return max(MIN_CHUNK, min(MAX_CHUNK, size // (100 * (QUEUE_DEPTH + 1))))
+
+
+class Transfer:
+    """One file's single-stream transfer into an open PartFile."""
+
+    def __init__(self, part: PartFile, remote: RemoteFile, control: Control, meter: Meter | Offset):
+        self.part, self.remote, self.control, self.meter = part, remote, control, meter
+        self.have, self.hasher = part.open(remote)
+        self.chunk = chunk_bytes(remote.size)
+        self._next_check = 0.0
+
+    def tick(self) -> None:
+        """control.check() at most every CHECK_EVERY seconds, so a slow store is not hammered."""
+        now = time.monotonic()
+        if now >= self._next_check:
+            self._next_check = now + CHECK_EVERY
+            self.control.check()
+
+    def stream(self, client: httpx.Client, url: str, timeout: float) -> None:
+        """One GET from `have` to the end; raises Retry/Expired/ProviderError on trouble."""
+        headers = {"Accept-Encoding": "identity"}
+        if self.have:
+            headers["Range"] = f"bytes={self.have}-"
+        with client.stream("GET", url, headers=headers, timeout=timeout) as r:
+            self._check_status(r)
+            writer = Writer(self.part.handle.fileno(), self.hasher, self.have, QUEUE_DEPTH)
+            try:
+                self._receive(r, writer)
+            finally:
+                self.have = writer.close()  # what was received is kept, even on pause/error
+
+    def _receive(self, r: httpx.Response, writer: Writer) -> None:
+        pieces: list[bytes] = []
+        pending, received, chunk = 0, self.have, self.chunk
+        try:
+            for piece in r.iter_raw():
+                pieces.append(piece)
+                pending += len(piece)
+                if pending >= chunk:
+                    writer.put(pieces)
+                    received += pending
+                    pieces, pending = [], 0
+                self.meter.update(received + pending)
+                self.tick()
+        finally:
+            if pieces:  # received bytes are good bytes, even when the connection broke
+                writer.put(pieces)
+
+    def _check_status(self, r: httpx.Response) -> None:
+        if r.status_code == 206:
+            return retry.check_range(r, self.have)
+        if r.status_code == 200:
+            if self.have:  # Range ignored: the body starts at byte 0
+                self.part.restart()
+                self.have, self.hasher = 0, partfile.new_hasher(self.remote)
+                self.meter.rebase(0)
+            return None
+        return retry.check_failure(r, self.remote)
+
+
+def run(t: Transfer, client: httpx.Client, refresh: Refresh | None, opts: dict) -> None:
+    """Fetch until complete, retrying transient failures (the budget resets when bytes flow)."""
+    budget, refreshed, url = retry.Budget(opts), False, t.remote.url
+    while t.have < t.remote.size:
+        t.control.check()
+        before = t.have
+        try:
+            t.stream(client, url, opts["timeout"])
+            if t.have < t.remote.size:
+                raise Retry("connection closed early")
+        except Expired as exc:
+            if refreshed and t.have == before:
+                raise ProviderError(PROVIDER, f"the CDN keeps refusing the URL ({exc})") from None
+            url, refreshed = retry.fresh(t.remote, refresh, str(exc)).url, True
+        except (Retry, httpx.TransportError) as exc:
+            wait = budget.wait_for(exc, t.have > before, t.remote.filename)
+            retry.sleep(wait, t.control)
