@@ -61,6 +61,7 @@ class Settings:
     ollama_base_url: str = "http://127.0.0.1:11434"
     ollama_model: str = "llama3.2"
     ollama_max_pulls: int = 2
+    ollama_stall_s: float = 120.0  # a pull with no line from Ollama this long fails
     lmstudio_base_url: str = "http://127.0.0.1:1234"
     lmstudio_model: str = ""
     lmstudio_models_dir: Path = Path("~/.lmstudio/models")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import httpx
@@ -114,7 +115,11 @@ class OllamaClient:
             if response.status_code >= 400:
                 response.read()
                 raise_for_status(response)
-            yield self._messages(response)
+            try:
+                yield self._messages(response)
+            finally:
+                if not response.is_closed:  # stopped early: a reader may be blocked
+                    wake_reader(response)
 
     def _messages(self, response: httpx.Response) -> Iterator[dict]:
         with self.translated():
@@ -143,6 +148,16 @@ class OllamaClient:
                 f"the connection to Ollama broke: {exc or type(exc).__name__}",
                 hint="Check that Ollama is still running; a pull started again resumes.",
             ) from exc
+
+
+def wake_reader(response: httpx.Response) -> None:
+    """Shut the socket down so a thread blocked reading it returns and the server sees us go
+    (closing alone neither wakes the reader nor sends the FIN while the read holds the socket)."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is not None:
+        with suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def parse_line(line: str) -> dict[str, Any]:

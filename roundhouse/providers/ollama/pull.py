@@ -9,6 +9,10 @@ from roundhouse.providers.base import Control
 from roundhouse.providers.ollama import names
 from roundhouse.providers.ollama.client import OllamaClient
 from roundhouse.providers.ollama.progress import PullProgress
+from roundhouse.providers.ollama.silence import Silence
+
+#: Silence after which a pull fails (ROUNDHOUSE_OLLAMA_STALL_S passes its own).
+STALL_S = 120.0
 
 STAGES = {
     "pulling manifest": "manifest",
@@ -40,14 +44,17 @@ def pull_hint(message: str) -> str:
     return "Pull again to resume; if it keeps failing, check Ollama's log (`ollama serve`)."
 
 
-def pull(client: OllamaClient, name: str, control: Control) -> dict[str, Any]:
-    """Pull `name`; Cancelled/Paused close the stream, which makes Ollama stop (and keep bytes)."""
+def pull(
+    client: OllamaClient, name: str, control: Control, *, stall_s: float = STALL_S
+) -> dict[str, Any]:
+    """Pull `name`; Cancelled/Paused close the stream, which makes Ollama stop (and keep bytes);
+    `stall_s` of silence fails it (the bar says "stalled" from 30 s on)."""
     model = names.normalise(name)
     progress = PullProgress()
     control.report(stage="manifest", done=0, message=f"Pulling manifest for {model}")
     finished = False
     with client.stream("POST", "/api/pull", {"model": model, "stream": True}) as messages:
-        for message in messages:
+        for message in Silence(messages, control, limit_s=stall_s).messages():
             control.check()
             finished = handle(message, progress, control, model) or finished
     if not finished:

@@ -141,7 +141,8 @@ def pull(job: dict[str, Any], control: Control) -> dict[str, Any]:
         control.report(message="Got a download slot", place=None)
     try:
         with ollama.OllamaClient(url) as client:
-            result = ollama.pull(client, params["model"], control)
+            stall_s = context.settings().ollama_stall_s
+            result = ollama.pull(client, params["model"], control, stall_s=stall_s)
     finally:
         slots.release(job["id"])
         wake_next(slots)

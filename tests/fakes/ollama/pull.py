@@ -7,6 +7,7 @@ bytes and the next pull of that digest starts from them, and concurrent pulls sh
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import Any
 
 from tests.fakes.ollama import names, replies
@@ -70,6 +71,7 @@ class Pull:
             done = self.state.partial.get(layer.digest, 0)
             self.send({**line, "completed": done} if done else line)
             self.pause(self.fake.tick)
+            self.hush(self.fake.take_silence(self.moved))
             if self.advance(layer):
                 return
 
@@ -115,6 +117,14 @@ class Pull:
     def pause(self, seconds: float) -> None:
         if seconds > 0 and self.fake.stopping.wait(seconds):
             raise Stop
+
+    def hush(self, seconds: float) -> None:
+        """Send nothing for `seconds`, noticing a client that leaves meanwhile."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.pause(0.1)
+            if self.gone():
+                self.cancelled()
 
     def gone(self) -> bool:
         return self.fake.stopping.is_set() or self.h.client_gone()

@@ -54,6 +54,8 @@ class FakeOllama(FakeServer):
     many bytes of one pull, send an in-band error. retry_at/retry_bytes/retry_times: after this
     many bytes of one pull, roll the current layer's `completed` back, as a part retry does.
     verify_delay: the silent pause during `verifying sha256 digest`. version: /api/version.
+    silent_after/silent_for: after this many bytes of one pull, send nothing for that many
+    seconds (once), as a stuck Ollama does; the bytes are kept, so a later pull resumes.
     """
 
     handler = OllamaHandler
@@ -73,6 +75,8 @@ class FakeOllama(FakeServer):
         retry_times: int = 1,
         verify_delay: float = 0.0,
         version: str = "0.12.3",
+        silent_after: int | None = None,
+        silent_for: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -87,6 +91,7 @@ class FakeOllama(FakeServer):
         self.retry_at, self.retry_times = retry_at, retry_times
         self.retry_bytes = retry_bytes if retry_bytes is not None else 2 * bytes_per_tick
         self.version = version
+        self.silent_after, self.silent_for = silent_after, silent_for
         self._knobs = threading.Lock()
 
     def publish(self, registry: Registry) -> None:
@@ -112,6 +117,14 @@ class FakeOllama(FakeServer):
                 return None
             self.fail_times -= 1
             return self.fail_message
+
+    def take_silence(self, moved: int) -> float:
+        """Seconds to go quiet now (once), after `moved` bytes of a pull."""
+        with self._knobs:
+            if self.silent_after is None or moved < self.silent_after:
+                return 0.0
+            self.silent_after = None
+            return self.silent_for
 
     def take_retry(self, moved: int, done: int) -> int:
         """Bytes to roll back now, as a failed part attempt subtracts what it had counted."""

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -157,3 +158,36 @@ def test_disk_full_discards_the_partial_download() -> None:
         with pytest.raises(ProviderError, match="no space left"):
             pull(OllamaClient(srv.url), "tiny", RecordingControl())
         assert srv.snapshot()["partial"] == {}
+
+
+def test_a_silent_ollama_shows_stalled_then_fails_and_a_later_pull_resumes() -> None:
+    with fake(tick=0.01, silent_after=300_000, silent_for=60.0) as srv:
+        client = OllamaClient(srv.url)
+        control = RecordingControl()
+        started = time.monotonic()
+        with pytest.raises(ProviderError) as caught:
+            pull(client, "tiny", control, stall_s=32.0)
+        failed_at = time.monotonic() - started
+        notes = [r for r in control.reports if (r["message"] or "").startswith("stalled")]
+        assert notes[0]["message"] == "stalled: Ollama has sent nothing for 30 s"
+        assert caught.value.message.endswith("stalled: Ollama has sent nothing for 32 s")
+        assert "resume" in (caught.value.hint or "")
+        assert 32.0 <= failed_at < 35.0
+        wait_for(lambda: srv.snapshot()["pulls_cancelled"] == 1)  # Ollama saw us leave
+        weights = srv.state.registry["tiny:latest"].layers[0].digest
+        kept = srv.snapshot()["partial"][weights]
+        assert kept >= 300_000
+        again = RecordingControl()
+        pull(client, "tiny", again)
+        assert srv.state.served[weights] == WEIGHTS  # resumed: nothing fetched twice
+        assert not any((r["message"] or "").startswith("stalled") for r in again.reports)
+
+
+def test_cancel_is_seen_while_ollama_is_silent() -> None:
+    with fake(tick=0.01, silent_after=300_000, silent_for=60.0) as srv:
+        control = RecordingControl()
+        threading.Timer(2.0, control.cancel).start()
+        started = time.monotonic()
+        with pytest.raises(Cancelled):
+            pull(OllamaClient(srv.url), "tiny", control)
+        assert time.monotonic() - started < 4.0
