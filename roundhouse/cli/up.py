@@ -29,6 +29,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port for the API and page (default 8000)")
     p.add_argument("--concurrency", type=int, help="worker processes (default 4)")
+    p.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="the API only (workers run on other machines, see the README)",
+    )
     p.set_defaults(func=run)
 
 
@@ -54,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        return _run(stack, settings, host, port, args.concurrency, lambda: stopping)
+        worker = None if args.no_worker else (args.concurrency or settings.worker_concurrency)
+        return _run(stack, settings, host, port, worker, lambda: stopping)
     finally:
         print("\nStopping Roundhouse...", file=sys.stderr)
         stack.stop(timeout=15)
@@ -62,12 +68,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(
-    stack: Stack, settings: Settings, host: str, port: int, concurrency: int | None, stopping
+    stack: Stack, settings: Settings, host: str, port: int, worker: int | None, stopping
 ) -> int:  # type: ignore[no-untyped-def]
+    """`worker` is the worker's concurrency, or None for an API-only host."""
     if not settings.redis_url:
         url = stack.start_redis()
         print(f"Redis: {url} (data in {settings.data_dir / 'redis'})", file=sys.stderr)
-    stack.start_worker(concurrency=concurrency or settings.worker_concurrency, quiet=False)
+    if worker is not None:
+        stack.start_worker(concurrency=worker, quiet=False)
     url = stack.start_api(port, host=host, quiet=False)
     print(
         f"\nRoundhouse is up: {url.replace('0.0.0.0', '127.0.0.1')}  (Ctrl-C to stop)\n",
