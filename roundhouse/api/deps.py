@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import redis
 from flask import current_app
 
+from roundhouse.core.hosts import Hosts
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.keys import Keys
 from roundhouse.core.settings import Settings
@@ -38,3 +39,13 @@ def jobs() -> JobStore:
 
 def settings() -> Settings:
     return services().settings
+
+
+def hosts() -> Hosts:
+    svc = services()
+    return Hosts(svc.redis, svc.keys, svc.settings.host_offline_after_s)
+
+
+def host_of(raw: object) -> str:
+    """The host a host-bound endpoint was asked for (or the default), validated (400)."""
+    return hosts().choose(raw, settings().hostname)

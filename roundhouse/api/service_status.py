@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from roundhouse.api.deps import Services
+from roundhouse.core.hosts import Hosts
 from roundhouse.core.models import ACTIVE
 from roundhouse.core.services import ServiceStore, machine_view, public
 from roundhouse.providers import health
@@ -24,8 +25,9 @@ def store_for(svc: Services) -> ServiceStore:
     return ServiceStore(svc.redis, svc.keys, svc.settings.feed_max)
 
 
-def known_hosts(svc: Services, store: ServiceStore) -> list[str]:
-    return sorted({svc.settings.hostname, *store.hosts()})
+def known_hosts(svc: Services) -> list[str]:
+    """Hosts a worker has announced (core/hosts.py), whose services can be started."""
+    return Hosts(svc.redis, svc.keys, svc.settings.host_offline_after_s).known()
 
 
 def _checked_here(spec: ServiceSpec, own: bool) -> bool:
@@ -67,7 +69,7 @@ def status(svc: Services, host: str) -> dict[str, Any]:
         row(spec, host, entries.get(name) or {}, checks.get(name), jobs.get(name), own)
         for name, spec in specs.items()
     ]
-    return {"host": host, "hosts": known_hosts(svc, store), "services": rows}
+    return {"host": host, "hosts": known_hosts(svc), "services": rows}
 
 
 def row(

@@ -75,6 +75,11 @@ class Keys:
         return f"{self.prefix}lock:health"
 
     # hosts
+    @property
+    def hosts(self) -> str:
+        """Hash: host name -> last beat of a worker serving its host queue (core/hosts.py)."""
+        return f"{self.prefix}hosts"
+
     def services(self, host: str) -> str:
         return f"{self.prefix}services:{host}"
 

@@ -51,6 +51,7 @@ class Settings:
     stale_after_s: float = 20.0
     watchdog_interval_s: float = 5.0
     worker_concurrency: int = 4
+    host_offline_after_s: float = 30.0  # a host whose workers are silent this long is offline
 
     # providers (names kept from the original system)
     llm_provider: str = "openai"

@@ -58,6 +58,19 @@ celery = make_celery(context.settings())
 def _start_watchdog(sender: object = None, **_: object) -> None:
     """Every worker sweeps for lost jobs (a Redis lock makes it one sweep per interval)."""
     name = f"{os.getpid()}@{socket.gethostname()}"
+    settings = context.settings()
     watchdog.start_thread(
-        context.jobs(), lambda job: enqueue(celery, job), context.settings(), worker_name=name
+        context.jobs(),
+        lambda job: enqueue(celery, job),
+        settings,
+        worker_name=name,
+        host=settings.hostname if _consumes(sender, settings.host_queue) else None,
     )
+
+
+def _consumes(worker: object, queue: str) -> bool:
+    """Does this worker read `queue` (only then may it announce its host)?"""
+    try:
+        return queue in worker.app.amqp.queues.consume_from  # type: ignore[attr-defined]
+    except AttributeError:
+        return True

@@ -7,10 +7,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from roundhouse.core.hosts import Hosts
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.models import JobState, now
 from roundhouse.core.settings import Settings
 from roundhouse.tasks import kinds
+from roundhouse.tasks.host_wait import note_waiting
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,7 @@ def sweep(store: JobStore, enqueue: Enqueue, settings: Settings) -> list[str]:
     for job_id in store.stale(settings.stale_after_s):
         if _recover(store, enqueue, job_id):
             acted.append(job_id)
+    note_waiting(store, Hosts(store.r, store.keys, settings.host_offline_after_s))
     store.prune()
     return acted
 
@@ -74,9 +77,11 @@ def _recover(store: JobStore, enqueue: Enqueue, job_id: str) -> bool:
     )
 
 
-def beat_worker(store: JobStore, name: str) -> None:
-    """Record that a worker is alive (GET /healthz counts these)."""
+def beat_worker(store: JobStore, name: str, host: str | None = None) -> None:
+    """Record that a worker is alive (GET /healthz counts these) and serves `host`'s queue."""
     store.r.hset(store.keys.workers, name, now())
+    if host:
+        Hosts(store.r, store.keys).beat(host)
 
 
 def live_workers(store: JobStore, within_s: float) -> list[str]:
@@ -89,23 +94,27 @@ def live_workers(store: JobStore, within_s: float) -> list[str]:
 
 
 def start_thread(
-    store: JobStore, enqueue: Enqueue, settings: Settings, worker_name: str | None = None
+    store: JobStore,
+    enqueue: Enqueue,
+    settings: Settings,
+    worker_name: str | None = None,
+    host: str | None = None,
 ) -> threading.Event:
-    """Run sweeps (and the worker's own liveness beat) until the returned event is set."""
+    """Run sweeps (and the worker's own liveness and host beat) until the event is set."""
     stop = threading.Event()
 
     def loop() -> None:
         while not stop.wait(settings.watchdog_interval_s if worker_name is None else 2.0):
             try:
                 if worker_name:
-                    beat_worker(store, worker_name)
+                    beat_worker(store, worker_name, host)
                 sweep(store, enqueue, settings)
             except Exception:
                 log.warning("watchdog pass failed; retrying", exc_info=True)
 
     if worker_name:
         try:
-            beat_worker(store, worker_name)
+            beat_worker(store, worker_name, host)
         except Exception:
             log.warning("could not record worker liveness", exc_info=True)
     threading.Thread(target=loop, name="roundhouse-watchdog", daemon=True).start()

@@ -42,6 +42,15 @@ ERROR: Schema = {
 NULL_STR: Schema = {"type": ["string", "null"]}
 NULL_NUM: Schema = {"type": ["number", "null"]}
 
+#: The `host` of host-bound work (core/hosts.py); a 400 for it carries `known` (and `online`).
+HOST: Schema = {
+    "type": ["string", "null"],
+    "maxLength": 253,
+    "description": "an ASCII host name whose worker has announced itself and is online "
+    "(default: the API's own host if a worker serves it, else the only online host; "
+    "otherwise a 400 asks to choose). Unknown or offline hosts are a 400 listing `known`.",
+}
+
 JOB: Schema = {
     "type": "object",
     "required": ["id", "kind", "state"],

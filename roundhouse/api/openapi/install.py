@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from roundhouse.api.openapi.common import accepted, json_ok, obj, op, path_param
+from roundhouse.api.openapi.common import HOST, accepted, json_ok, obj, op, path_param
 from roundhouse.tasks.jobs.gguf_params import TARGETS
 
 TAG = "gguf"
@@ -23,7 +23,7 @@ FETCH = {
     "file": {**TEXT, "description": "a .gguf in the repo"},
     "files": {"type": ["array", "null"], "maxItems": 64, "items": {"type": "string"}},
     "revision": {**TEXT, "maxLength": 128, "default": "main"},
-    "host": {**TEXT, "maxLength": 253},
+    "host": HOST,
 }
 INSTALL = obj(
     {
@@ -43,7 +43,7 @@ IMPORT = obj(
         "repo_id": {"type": ["string", "null"]},
         "targets": TARGET_LIST,
         "ollama_name": TEXT,
-        "host": {**TEXT, "maxLength": 253},
+        "host": HOST,
     },
     closed=True,
 )

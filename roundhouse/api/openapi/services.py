@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from roundhouse.api.openapi.common import accepted, json_ok, obj, op, query
+from roundhouse.api.openapi.common import HOST, accepted, json_ok, obj, op, query
 
 TAG = "services"
-HOST = {
-    "type": ["string", "null"],
-    "maxLength": 253,
-    "description": "a host whose worker has announced itself (default: the API's own)",
-}
 STATUS = obj(
     {
         "host": {"type": "string"},
-        "hosts": {"type": "array", "items": {"type": "string"}},
+        "hosts": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "hosts a worker has announced (online or not)",
+        },
         "services": {
             "type": "array",
             "items": obj(
@@ -70,7 +69,12 @@ def paths(service_names: list[str]) -> dict[str, Any]:
                 {"200": json_ok(STATUS)},
                 "400",
                 parameters=[
-                    query("host", "which host (default: the API's own)", {"type": "string"})
+                    query(
+                        "host",
+                        "a known host, online or not (default: the API's own host, or the "
+                        "only online one when no worker serves the API's)",
+                        {"type": "string"},
+                    )
                 ],
             )
         },

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 
 from roundhouse.api.body import json_object
-from roundhouse.api.deps import services
+from roundhouse.api.deps import host_of, services
 from roundhouse.api.submit import accepted, submit
 from roundhouse.core import feed
 from roundhouse.core.disk import DiskReservations
@@ -39,7 +39,7 @@ def _fetch_params(body: dict[str, Any], any_path: bool = False) -> dict[str, Any
     repo = hf.validate_repo_id(body.get("repo_id"))  # type: ignore[arg-type]
     revision = gp.revision_of(body)
     quant, files = gp.wanted_files(body, any_path)
-    host = gp.host_of(body, s)
+    host = host_of(body.get("host"))
     chosen, sizes = st.plan(s, repo, revision, quant, files)
     dest = gp.dest_dir(s, repo)
     if all(v is not None for v in sizes.values()) and host == s.hostname:
@@ -89,15 +89,18 @@ def import_file():  # type: ignore[no-untyped-def]
     body = json_object(gp.IMPORT_FIELDS)
     s = services().settings
     targets = gp.targets_of(body)
-    params: dict[str, Any] = {"targets": targets, "host": gp.host_of(body, s)}
+    params: dict[str, Any] = {"targets": targets}
     if bool(body.get("file_id")) == bool(body.get("path")):
         raise InvalidRequest("give either file_id (a downloaded model) or path (a .gguf file)")
     if body.get("file_id"):
         record = _downloads().get(str(body["file_id"]))
+        # a downloaded file is imported on the machine that holds it
+        params["host"] = host_of(body.get("host") or record.get("host"))
         params |= {"file_id": record["id"], "repo_id": record["repo_id"]}
         files = [hf.validate_filename(f["filename"]) for f in record["files"]]  # GGUFs only
         quant = record.get("quant")
     else:
+        params["host"] = host_of(body.get("host"))
         path = gp.inside_models_dir(s, body["path"])
         if not path.is_file():
             raise InvalidRequest(f"{body['path']} does not exist in the models folder")
@@ -165,6 +168,7 @@ def update(file_id: str):  # type: ignore[no-untyped-def]
         "repo_id": record["repo_id"],
         "revision": record.get("revision"),
         "files": [f["filename"] for f in record["files"]],
+        "host": record.get("host"),  # the files are on that machine
     }
     params = _fetch_params(body, any_path=not targets)
     kind = "model.install" if targets else "hf.download"

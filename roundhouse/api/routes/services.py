@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from flask import Blueprint, jsonify, request
 
 from roundhouse.api import service_status
 from roundhouse.api.body import json_object
-from roundhouse.api.deps import services
+from roundhouse.api.deps import host_of, hosts, services
 from roundhouse.api.submit import accepted, submit
-from roundhouse.core.errors import InvalidRequest
 from roundhouse.core.services import ServiceStore
 from roundhouse.providers.services.catalog import ServiceSpec, lookup
 from roundhouse.tasks.jobs.services import catalog, refuse_if_foreign, start_dedup, stop_dedup
 
 bp = Blueprint("services", __name__, url_prefix="/api/providers/services")
-HOSTNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
-
-
-def _host(raw: Any, store: ServiceStore) -> str:
-    """The host asked for (default: this one); only hosts with a services worker are valid."""
-    svc = services()
-    if raw in (None, ""):
-        return svc.settings.hostname
-    known = service_status.known_hosts(svc, store)
-    if not isinstance(raw, str) or not HOSTNAME.match(raw) or raw not in known:
-        raise InvalidRequest(
-            f"unknown host {raw!r}; known hosts: {', '.join(known)}",
-            hint="A host is known once a worker started with its ROUNDHOUSE_HOSTNAME has run",
-            known=known,
-        )
-    return raw
 
 
 def _target() -> tuple[ServiceSpec, str, ServiceStore]:
@@ -40,7 +20,7 @@ def _target() -> tuple[ServiceSpec, str, ServiceStore]:
     body = json_object({"service", "host"})
     spec = lookup(catalog(services().settings), body.get("service"))
     store = service_status.store_for(services())
-    return spec, _host(body.get("host"), store), store
+    return spec, host_of(body.get("host")), store
 
 
 @bp.post("/start")
@@ -77,6 +57,5 @@ def stop():  # type: ignore[no-untyped-def]
 
 @bp.get("/status")
 def status():  # type: ignore[no-untyped-def]
-    store = service_status.store_for(services())
-    host = _host(request.args.get("host"), store)
+    host = hosts().choose_to_read(request.args.get("host"), services().settings.hostname)
     return jsonify(service_status.status(services(), host))

@@ -83,13 +83,6 @@ def ollama_name_of(body: dict[str, Any], repo_id: str, quant: str | None) -> str
     return names.validate(given) if given else default_ollama_name(repo_id, quant)
 
 
-def host_of(body: dict[str, Any], settings: Settings) -> str:
-    host = _str(body, "host") or settings.hostname
-    if len(host) > 253 or not all(c.isalnum() or c in "-._" for c in host):
-        raise InvalidRequest(f"host {host!r} is not a host name")
-    return host
-
-
 def dest_dir(settings: Settings, repo_id: str) -> Path:
     """One stable folder per repo, so a crashed worker's part is found by the next attempt."""
     publisher, repo = hf.validate_repo_id(repo_id).split("/")

@@ -7,6 +7,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from roundhouse.api import create_app
+from roundhouse.core.hosts import Hosts
 from roundhouse.core.keys import Keys
 from roundhouse.core.services import ServiceStore
 from roundhouse.core.settings import Settings
@@ -36,6 +37,7 @@ def client(fake_redis: fakeredis.FakeRedis, sent: list[dict], ports: dict[str, i
         flux_command="flux-server --port 1",
         health_timeout_s=1.0,
     )
+    Hosts(fake_redis, Keys("rh:")).beat(HOST)  # a worker serves this host
     return create_app(settings, client=fake_redis, enqueue=sent.append).test_client()
 
 
@@ -87,7 +89,7 @@ def test_unknown_service_lists_the_known_ones(client: FlaskClient) -> None:
 def test_a_host_with_a_worker_can_be_picked(
     client: FlaskClient, sent: list[dict], fake_redis: fakeredis.FakeRedis
 ) -> None:
-    ServiceStore(fake_redis, Keys("rh:")).add_host("gpu-box")
+    Hosts(fake_redis, Keys("rh:")).beat("gpu-box")
     r = client.post("/api/providers/services/start", json={"service": "ollama", "host": "gpu-box"})
     assert r.status_code == 202 and sent[-1]["queue"] == "host.gpu-box"
     body = client.get("/api/providers/services/status?host=gpu-box").json
