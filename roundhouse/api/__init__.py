@@ -26,7 +26,9 @@ def create_app(
 ) -> Flask:
     """Build the app; `background` starts this process's watchdog (servers, not tests)."""
     settings = settings or Settings.from_env()
-    client = client or connect(settings.redis_url)
+    # requests fail fast (a 503 at once when Redis is down); the relay keeps reconnecting
+    patient = client or connect(settings.redis_url)
+    client = client or connect(settings.redis_url, patient=False)
     keys = Keys(settings.key_prefix)
     store = JobStore(
         client, keys, Limits(settings.job_events_max, settings.feed_max, settings.job_retention_s)
@@ -35,7 +37,8 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 25}
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    svc = Services(settings, client, keys, store, enqueue or _celery_enqueue(), Relay(client, keys))
+    relay = Relay(patient, keys)
+    svc = Services(settings, client, keys, store, enqueue or _celery_enqueue(), relay)
     app.extensions["roundhouse"] = svc
     errors.register(app)
     access.install(app)

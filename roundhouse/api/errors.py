@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
-from flask import Flask, jsonify
+import redis
+from flask import Flask, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
 from roundhouse.core import errors as e
+from roundhouse.core.redis import write_refusal
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,43 @@ def register(app: Flask) -> None:
         }.get(code, exc.description or exc.name)
         return jsonify({"error": exc.name.lower().replace(" ", "_"), "message": message}), code
 
+    @app.errorhandler(redis.ConnectionError)
+    @app.errorhandler(redis.TimeoutError)
+    def redis_down(exc: redis.RedisError):  # type: ignore[no-untyped-def]
+        log.warning("Redis is not answering: %s", exc)
+        body = {
+            "error": "redis_unavailable",
+            "message": f"Redis is not answering ({exc}); nothing was changed.",
+            "hint": "Start Redis again (roundhouse up runs it) and retry; jobs resume then.",
+        }
+        return jsonify(body), 503
+
+    @app.errorhandler(redis.ResponseError)
+    def redis_refused(exc: redis.ResponseError):  # type: ignore[no-untyped-def]
+        refusal = write_refusal(exc)
+        if refusal is None:
+            return unexpected(exc)
+        code, meaning = refusal
+        log.warning("Redis refused a write: %s", exc)
+        if code == "disk_full":
+            body = {
+                "error": code,
+                "message": f"disk full on {_redis_host()}: free space, then retry",
+                "hint": f"{meaning}; it accepts writes again once space is freed.",
+            }
+            return jsonify(body), 507
+        body = {"error": code, "message": f"{meaning}; retry later.", "hint": str(exc)}
+        return jsonify(body), 503
+
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
         log.exception("unhandled error")
         return jsonify({"error": "internal", "message": "Internal error; see the server log."}), 500
+
+
+def _redis_host() -> str:
+    """Where Redis keeps its files: its URL's host, or this machine's name for a local one."""
+    settings = current_app.extensions["roundhouse"].settings
+    host = urlsplit(settings.redis_url).hostname or ""
+    local = host in ("", "localhost", "127.0.0.1", "::1")
+    return settings.hostname if local else host

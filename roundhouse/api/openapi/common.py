@@ -22,11 +22,18 @@ ERRORS = {
     "413": "The request body is over the size limit.",
     "422": "Verification failed (a switch's test prompt); the old state is kept.",
     "502": "A provider answered badly.",
-    "503": "A provider (or the broker) is down; start it first.",
+    "503": "A provider (or the broker) is down; start it first. Redis not answering is "
+    '`{"error": "redis_unavailable"}` within ~1.5 s (also `redis_read_only`, '
+    "`redis_out_of_memory` when it refuses writes).",
+    "507": 'Redis refuses writes for lack of disk space: `{"error": "disk_full", "message": '
+    '"disk full on <host>: free space, then retry"}`.',
 }
 ERROR_NAMES = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden"}
 ERROR_NAMES |= {"404": "NotFound", "409": "Conflict", "413": "PayloadTooLarge"}
 ERROR_NAMES |= {"422": "VerificationFailed", "502": "ProviderError", "503": "Unavailable"}
+ERROR_NAMES |= {"507": "InsufficientStorage"}
+#: Every operation may meet Redis down (503) or Redis out of disk (507).
+ALWAYS = ("403", "503", "507")
 
 ERROR: Schema = {
     "type": "object",
@@ -117,8 +124,9 @@ def accepted(description: str = "Accepted: the job (or the live one joined).") -
 
 def op(summary: str, tag: str, ok: dict[str, dict[str, Any]], *errors: str, **extra: Any) -> dict:
     """One operation: its answers, the errors it may give, and the access errors all give."""
-    codes = sorted({*errors, "403"} | ({"401"} if extra.pop("guarded", True) else set()))
-    responses = {**ok, **{c: {"$ref": f"#/components/responses/{ERROR_NAMES[c]}"} for c in codes}}
+    codes = sorted({*errors, *ALWAYS} | ({"401"} if extra.pop("guarded", True) else set()))
+    refs = {c: {"$ref": f"#/components/responses/{ERROR_NAMES[c]}"} for c in codes if c not in ok}
+    responses = {**ok, **refs}
     body = extra.pop("body", None)
     out: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": responses, **extra}
     if body is not None:
