@@ -3,7 +3,6 @@ client carry on when it is back (AOF persistence keeps the job)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import httpx
