@@ -18,8 +18,8 @@ import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SAFE = re.compile(r"^[A-Za-z0-9_./:@+-]*$")
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SAFE = re.compile(r"[A-Za-z0-9_./:@+-]*")
 POLL_S = 0.01
 _GUARD = threading.Lock()
 _LOCKS: dict[str, threading.Lock] = {}
@@ -33,12 +33,12 @@ def _line_key(line: str) -> str | None:
     name = text.split("=", 1)[0].strip()
     if name.startswith("export "):
         name = name[len("export ") :].strip()
-    return name if _KEY.match(name) else None
+    return name if _KEY.fullmatch(name) else None
 
 
 def quote(value: str) -> str:
     """A value as dotenv reads it back unchanged: bare when plain, else double-quoted."""
-    if _SAFE.match(value):
+    if _SAFE.fullmatch(value):
         return value
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'
@@ -47,7 +47,7 @@ def quote(value: str) -> str:
 def render(text: str, values: Mapping[str, str]) -> str:
     """`text` with each key's lines set to its new value; unknown keys appended at the end."""
     for name, value in values.items():
-        if not _KEY.match(name) or "\x00" in value:
+        if not _KEY.fullmatch(name) or "\x00" in value:
             raise ValueError(f"cannot write {name!r} to an env file")
     lines = text.splitlines(keepends=True)
     seen: set[str] = set()

@@ -15,7 +15,7 @@ from roundhouse.core.errors import InvalidRequest, NotFound
 
 BEAM = "beam"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 def beam_url(job_id: str, candidate_id: str) -> str:
@@ -60,7 +60,7 @@ def _root(media_dir: Path) -> Path:
 
 
 def _checked(value: str, what: str) -> str:
-    if not isinstance(value, str) or not _ID.match(value):
+    if not isinstance(value, str) or not _ID.fullmatch(value):
         raise InvalidRequest(
             f"invalid {what} {value!r}", hint="letters, digits, '-' and '_' only, 64 at most"
         )

@@ -20,8 +20,10 @@ from flask import Blueprint
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 
+from roundhouse.api.body import parse_json
 from roundhouse.api.deps import services
 from roundhouse.api.watch import Watch
+from roundhouse.core.errors import InvalidRequest
 
 log = logging.getLogger(__name__)
 sock = Sock()
@@ -34,8 +36,10 @@ POLL_S = 0.5
 
 def _parse(raw: Any) -> dict[str, Any]:
     try:
-        message = json.loads(raw)
-    except (TypeError, ValueError):
+        message = parse_json(raw)
+    except InvalidRequest as exc:
+        return {"_error": exc.message}
+    except TypeError:
         return {"_error": "Messages must be JSON objects."}
     return message if isinstance(message, dict) else {"_error": "Messages must be JSON objects."}
 

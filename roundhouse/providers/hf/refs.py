@@ -15,14 +15,14 @@ from roundhouse.core.errors import InvalidRequest
 
 MAX_REPO_ID = 96
 MAX_FILENAME = 255
-_SEGMENT = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
+_SEGMENT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?")
 _QUANT = (
     r"(?:UD-)?(?:IQ[1-4]_(?:XXS|XS|S|M|NL)|Q[2-8]_K(?:_(?:S|M|L|XL))?|Q[4-8]_[01](?:_L)?"
     r"|TQ[12]_0|MXFP4(?:_MOE)?|BF16|F16|F32)"
 )
-_QUANT_NAME = re.compile(rf"^{_QUANT}$", re.IGNORECASE)
+_QUANT_NAME = re.compile(_QUANT, re.IGNORECASE)
 _QUANT_TOKEN = re.compile(rf"(?:^|[-._])({_QUANT})(?=[-._]|$)", re.IGNORECASE)
-_SPLIT = re.compile(r"^(.*)-(\d{5})-of-(\d{5})\.gguf$")
+_SPLIT = re.compile(r"(.*)-(\d{5})-of-(\d{5})\.gguf")
 
 
 def validate_repo_id(repo_id: str) -> str:
@@ -34,7 +34,7 @@ def validate_repo_id(repo_id: str) -> str:
     if len(repo_id) > MAX_REPO_ID:
         raise InvalidRequest(f"repo id is {len(repo_id)} characters; the Hub allows {MAX_REPO_ID}")
     for part in repo_id.split("/"):
-        if not _SEGMENT.match(part) or ".." in part or "--" in part:
+        if not _SEGMENT.fullmatch(part) or ".." in part or "--" in part:
             raise InvalidRequest(
                 f"repo id part {part!r} is invalid: use letters, digits, '_', '.' and '-', "
                 "not starting or ending with '-' or '.', without '..' or '--'"
@@ -74,7 +74,7 @@ def validate_filename(filename: str) -> str:
 
 def validate_quant(quant: str) -> str:
     """A llama.cpp quantization name such as Q4_K_M, IQ3_XS, Q8_0 or F16; returned upper-case."""
-    if not isinstance(quant, str) or not _QUANT_NAME.match(quant):
+    if not isinstance(quant, str) or not _QUANT_NAME.fullmatch(quant):
         raise InvalidRequest(
             f"quantization {quant!r} is not recognised; examples: Q4_K_M, Q5_K_S, Q8_0, IQ3_XS, F16"
         )
@@ -83,7 +83,7 @@ def validate_quant(quant: str) -> str:
 
 def split_info(filename: str) -> tuple[str, int, int] | None:
     """(prefix, part, parts) for a `-0000k-of-0000N.gguf` shard name, else None."""
-    m = _SPLIT.match(filename)
+    m = _SPLIT.fullmatch(filename)
     return (m.group(1), int(m.group(2)), int(m.group(3))) if m else None
 
 

@@ -20,8 +20,8 @@ from roundhouse.core.errors import ProviderError
 from roundhouse.providers.hf.errors import PROVIDER, hub_error
 from roundhouse.providers.hf.refs import validate_repo_id, validate_repo_path
 
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_GIT_SHA1 = re.compile(r"^[0-9a-f]{40}$")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_GIT_SHA1 = re.compile(r"[0-9a-f]{40}")
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,8 @@ def resolve_file(
     if meta.size is None or not meta.commit_hash:
         raise ProviderError(PROVIDER, f"the Hub gave no size or commit for {filename}")
     etag = (meta.etag or "").lower()
-    sha256 = etag if _SHA256.match(etag) else None
-    git_sha1 = etag if sha256 is None and _GIT_SHA1.match(etag) else None
+    sha256 = etag if _SHA256.fullmatch(etag) else None
+    git_sha1 = etag if sha256 is None and _GIT_SHA1.fullmatch(etag) else None
     return RemoteFile(
         repo_id,
         filename,

@@ -37,7 +37,8 @@ def targets_of(body: dict[str, Any], default: tuple[str, ...] = TARGETS) -> list
 
 def revision_of(body: dict[str, Any]) -> str:
     rev = _str(body, "revision", "main") or "main"
-    if len(rev) > 128 or any(c in rev for c in " \\\0") or ".." in rev:
+    bad = not (rev.isascii() and rev.isprintable()) or any(c in rev for c in " \\~^:?*[")
+    if len(rev) > 128 or bad or ".." in rev:
         raise InvalidRequest(f"revision {rev!r} is not a branch, tag or commit id")
     return rev
 
