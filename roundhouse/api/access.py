@@ -24,9 +24,16 @@ def presented_token() -> str:
     return request.headers.get("X-API-Token") or request.cookies.get(COOKIE) or ""
 
 
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time, on bytes: compare_digest refuses str with non-ASCII characters."""
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
+
+
 def token_ok() -> bool:
     expected = settings().api_token
-    return not expected or hmac.compare_digest(presented_token(), expected)
+    return not expected or same_secret(presented_token(), expected)
 
 
 def origin_ok() -> bool:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hmac
-
 from flask import Blueprint, jsonify, make_response
 
-from roundhouse.api.access import COOKIE, token_ok
+from roundhouse.api.access import COOKIE, same_secret, token_ok
 from roundhouse.api.body import json_object
 from roundhouse.api.deps import settings
 from roundhouse.core.errors import InvalidRequest, Unauthorized
@@ -28,7 +26,7 @@ def login():  # type: ignore[no-untyped-def]
     expected = settings().api_token
     if not expected:
         return jsonify({"authenticated": True, "message": "No token is needed here."})
-    if not hmac.compare_digest(token, expected):
+    if not same_secret(token, expected):
         raise Unauthorized("That token is not this Roundhouse's API token.")
     response = make_response(jsonify({"authenticated": True}))
     response.set_cookie(

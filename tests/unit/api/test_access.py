@@ -66,3 +66,19 @@ def test_open_reads_when_configured(fake_redis) -> None:  # type: ignore[no-unty
     c = client_for(fake_redis, api_token="s3cret", open_reads=True)
     assert c.get("/api/jobs").status_code == 200
     assert c.post("/api/jobs", json={"kind": "demo.count"}).status_code == 401
+
+
+@pytest.mark.parametrize("token", ["tökén", "s3cret\u00e9", "\u00ff" * 40])
+def test_a_non_ascii_token_is_a_401_everywhere(fake_redis, token: str) -> None:  # type: ignore[no-untyped-def]
+    c = client_for(fake_redis, api_token="s3cret")
+    assert c.get("/api/jobs", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert c.get("/api/jobs", headers={"X-API-Token": token}).status_code == 401
+    c.set_cookie("roundhouse_token", token)
+    assert c.get("/api/jobs").status_code == 401
+    assert c.post("/api/login", json={"token": token + "💥"}).status_code == 401
+
+
+def test_a_non_ascii_server_token_still_works(fake_redis) -> None:  # type: ignore[no-untyped-def]
+    c = client_for(fake_redis, api_token="pässwörd")
+    assert c.post("/api/login", json={"token": "pässwörd"}).status_code == 200
+    assert c.get("/api/jobs").status_code == 200
