@@ -11,6 +11,7 @@ import redis
 
 from roundhouse.core import scripts
 from roundhouse.core.errors import Conflict, InvalidRequest
+from roundhouse.core.job_purge import JobPurge
 from roundhouse.core.job_reads import JobReads
 from roundhouse.core.keys import Keys
 from roundhouse.core.models import (
@@ -36,7 +37,7 @@ def new_job_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
-class JobStore(JobReads):
+class JobStore(JobReads, JobPurge):
     """Create, change and read jobs; every change is one atomic script with its event."""
 
     def __init__(self, r: redis.Redis, keys: Keys, limits: Limits = Limits()) -> None:

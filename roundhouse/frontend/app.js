@@ -1,30 +1,16 @@
-// Boot: views, the jobs drawer, the live connection. Each area adds itself with addView().
+// Boot, shell first: the tabs and the last-known jobs are drawn before any API answer; then the
+// live connection and each area's data fill in as they come. Each area adds its view with one
+// addView() call (router.js); the job store (store.js) is the one source every view reads.
 import { api, explain } from "./api.js";
 import { connect } from "./live.js";
 import { mountJobs } from "./jobs.js";
+import { mountJobView } from "./jobview.js";
+import { addView, startRouter } from "./router.js";
+import { loadCached, remember } from "./store.js";
 import { el } from "./format.js";
 
-const views = [];
-
-export function addView(id, title, section) {
-  if (section && !document.getElementById(id)) document.getElementById("main").append(section);
-  views.push({ id, title });
-}
-
-function show(id) {
-  for (const v of views) {
-    document.getElementById(v.id).hidden = v.id !== id;
-    document.querySelector(`#views [data-view="${v.id}"]`)?.setAttribute("aria-current", v.id === id ? "page" : "false");
-  }
-  if (location.hash !== `#${id}`) history.replaceState(null, "", `#${id}`);
-}
-
-function mountNav() {
-  const nav = document.getElementById("views");
-  nav.replaceChildren(...views.map((v) => el("button", { "data-view": v.id, onclick: () => show(v.id) }, v.title)));
-  const wanted = location.hash.slice(1);
-  show(views.some((v) => v.id === wanted) ? wanted : views[0].id);
-}
+/** The areas, in tab order; each module's mount({ addView }) registers its view at once. */
+const AREAS = ["./providers.js", "./models.js", "./install.js", "./beam.js", "./services.js"];
 
 function mountDemo() {
   const form = document.getElementById("demo-form");
@@ -34,8 +20,8 @@ function mountDemo() {
     const out = form.querySelector(".form-error");
     out.textContent = "";
     try {
-      await api("/api/jobs", { method: "POST", body: { kind: "demo.count",
-        params: { steps: Number(data.get("steps")), interval: Number(data.get("interval")) } } });
+      remember(await api("/api/jobs", { method: "POST", body: { kind: "demo.count",
+        params: { steps: Number(data.get("steps")), interval: Number(data.get("interval")) } } }));
     } catch (e) { out.textContent = explain(e); }
   });
 }
@@ -43,9 +29,10 @@ function mountDemo() {
 // With an API token configured, the page asks for it once; the server keeps it in an
 // HttpOnly cookie, so scripts on the page never see it again.
 async function login() {
-  const session = await api("/api/session");
+  let session;
+  try { session = await api("/api/session"); } catch { return; }
   if (!session.auth_required || session.authenticated) return;
-  const dialog = el("dialog", { id: "login" },
+  const dialog = el("dialog", { id: "login", "aria-label": "Log in" },
     el("form", { method: "dialog", class: "inline" },
       el("strong", {}, "This Roundhouse needs its API token"),
       el("input", { name: "token", type: "password", autocomplete: "current-password", "aria-label": "API token" }),
@@ -64,18 +51,23 @@ async function login() {
   });
 }
 
-async function boot() {
-  await login();
-  addView("home", "Overview");
-  mountDemo();
-  mountJobs();
-  // The areas load side by side; each adds its own view, in this order.
-  const areas = ["./providers.js", "./models.js", "./beam.js", "./install.js"];
-  const mods = await Promise.all(areas.map((path) => import(path).catch((e) => { console.error(e); return null; })));
+async function mountAreas() {
+  const mods = await Promise.all(AREAS.map((path) => import(path).catch((e) => { console.error(e); return null; })));
+  // mount() registers the view synchronously, then loads its data without holding the others
   for (const mod of mods) {
-    try { await mod?.mount?.({ addView }); } catch (e) { console.error(e); }
+    try { Promise.resolve(mod?.mount?.({ addView })).catch((e) => console.error(e)); } catch (e) { console.error(e); }
   }
-  mountNav();
+}
+
+async function boot() {
+  addView("home", "Overview");
+  mountJobs();
+  mountJobView(addView);
+  mountDemo();
+  startRouter();
+  loadCached();
+  await mountAreas();
+  await login();
   connect();
 }
 

@@ -1,12 +1,15 @@
-// The Beam Search view: a form, candidate cards grouped by round as they arrive, the providers
-// the job uses, the best prompt with the tree that led to it, cancel. The job is followed on its
-// own WebSocket from seq 0 (and from the last seq after a drop), so a reload replays everything.
+// The Beam Search view: a form (with each role's provider and health), candidate cards grouped
+// by round as they arrive, the providers the job uses, the best prompt with the tree that led to
+// it, cancel. The job is followed through the page's one socket: its events are replayed from
+// seq 0 there, so a reload shows everything again, and the form shows the job's own settings.
 import { api, explain, toast } from "./api.js";
 import { el } from "./format.js";
+import { onEvent, replay } from "./live.js";
+import { TERMINAL as DONE, getJob, onJob } from "./store.js";
+import { onProviders } from "./providers.js";
 
 const KEY = "roundhouse.beam.job";
-const DONE = new Set(["succeeded", "failed", "cancelled"]);
-let follow = null;  // {id, seq, socket, done}
+let follow = null;  // {id, done}
 const $ = (sel) => document.querySelector(`#beam ${sel}`);
 
 export function mount({ addView }) {
@@ -14,8 +17,32 @@ export function mount({ addView }) {
   addView("beam", "Beam Search", view());
   document.getElementById("beam-form").addEventListener("submit", submit);
   $("#beam-cancel").addEventListener("click", cancel);
+  onEvent((msg) => { if (follow && msg.type === "job" && msg.id === follow.id) handle(follow, msg); });
+  onEvent((msg) => { if (follow && msg.type === "error" && msg.id === follow.id) forgetJob(follow); });
+  onJob((job, msg) => { if (follow && job.id === follow.id && msg.type !== "job") apply(follow, job); });
+  onProviders(showHealth);
   const last = localStorage.getItem(KEY);
   if (last) watch(last);
+}
+
+/** Each role's provider and health above Run; a role that is down is named before Run. */
+function showHealth(roles) {
+  const box = $("#beam-roles");
+  box.replaceChildren(...roles.map((r) => el("span", { class: `role badge ${r.ok === false ? "bad" : r.ok ? "ok" : ""}`, "data-role": r.role,
+    title: r.ok === false ? `${r.service}: ${r.error}` : `${r.service}: ${r.ok ? "up" : "not checked yet"}` },
+  `${r.label}: ${r.provider}/${r.model} ${r.ok === false ? "down" : r.ok ? "up" : "?"}`)));
+  const down = roles.filter((r) => r.ok === false);
+  $("#beam-down").textContent = down.length
+    ? `${down.map((r) => `${r.label} (${r.provider}: ${r.service})`).join(", ")} ${down.length > 1 ? "are" : "is"} down: a run would fail. Start it under Services or switch providers.`
+    : "";
+}
+
+function fillForm(params) {
+  const form = document.getElementById("beam-form");
+  if (!params || !form) return;
+  form.prompt.value = params.prompt || "";
+  for (const k of ["beam_width", "candidates", "depth"]) if (params[k]) form[k].value = params[k];
+  if (params.width) form.size.value = String(params.width);
 }
 
 function number(name, label, value, min, max) {
@@ -33,6 +60,8 @@ function view() {
         number("beam_width", "Beam width", 2, 1, 8), number("candidates", "Candidates per beam", 3, 1, 8),
         number("depth", "Depth", 2, 1, 5), el("label", {}, "Size", el("select", { name: "size" }, sizes)),
         el("button", { type: "submit" }, "Run")),
+      el("div", { id: "beam-roles", class: "inline beam-roles", "aria-label": "Providers for this run" }),
+      el("p", { id: "beam-down", class: "warnline", role: "status" }),
       el("span", { class: "form-error", role: "alert" })),
     el("div", { id: "beam-status", class: "card", hidden: true },
       el("div", { class: "inline" }, el("strong", { id: "beam-title" }), el("span", { id: "beam-state", class: "badge" }),
@@ -49,13 +78,18 @@ async function submit(ev) {
   ev.preventDefault();
   const form = ev.target;
   const data = new FormData(form);
-  const out = form.querySelector(".form-error");
+  const out = form.querySelector("span.form-error");
   out.textContent = "";
   const size = Number(data.get("size"));
   const body = { prompt: data.get("prompt"), width: size, height: size };
   for (const k of ["beam_width", "candidates", "depth"]) body[k] = Number(data.get(k));
   try { watch((await api("/api/beam-search", { method: "POST", body })).id); }
   catch (e) { out.textContent = explain(e); }
+}
+
+function forgetJob(f) {
+  f.done = true; localStorage.removeItem(KEY);
+  $("#beam-status").hidden = true;
 }
 
 async function cancel() {
@@ -65,8 +99,7 @@ async function cancel() {
 }
 
 function watch(id) {
-  if (follow?.socket) { follow.done = true; follow.socket.close(); }
-  follow = { id, seq: 0, socket: null, done: false };
+  follow = { id, done: false };
   localStorage.setItem(KEY, id);
   $("#beam-rounds").replaceChildren();
   $("#beam-best").hidden = true;
@@ -74,32 +107,24 @@ function watch(id) {
   $("#beam-providers").textContent = "";
   $("#beam-error").textContent = "";
   $("#beam-title").textContent = "";
-  api(`/api/jobs/${id}`).then((job) => { $("#beam-title").textContent = job.params?.prompt || ""; }).catch(() => {});
-  open(follow);
+  const known = getJob(id);
+  if (known) { $("#beam-title").textContent = known.params?.prompt || ""; fillForm(known.params); apply(follow, known); }
+  api(`/api/jobs/${id}`).then((job) => {
+    if (follow?.id !== id) return;
+    $("#beam-title").textContent = job.params?.prompt || "";
+    fillForm(job.params);
+    apply(follow, job);
+  }).catch((e) => { if (e.status === 404 && follow?.id === id) forgetJob(follow); });
+  replay(id, 0);
 }
 
-function open(f) {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${scheme}://${location.host}/ws`);
-  f.socket = ws;
-  ws.onopen = () => ws.send(JSON.stringify({ subscribe: [f.id], after: { [f.id]: f.seq } }));
-  ws.onmessage = (m) => { if (follow === f) handle(f, JSON.parse(m.data)); };
-  ws.onclose = () => { if (follow === f && !f.done) setTimeout(() => follow === f && open(f), 1000); };
-}
-
+/** One of the job's own events (live, or replayed after a reload). */
 function handle(f, msg) {
-  if (msg.type === "error" && msg.id === f.id) {
-    f.done = true; f.socket.close(); localStorage.removeItem(KEY);
-    $("#beam-status").hidden = true;
-    return;
-  }
-  if (msg.type === "snapshot") { for (const job of msg.jobs) if (job.id === f.id) { f.seq = job.seq; apply(f, job); } return; }
-  if (msg.type !== "job" || msg.id !== f.id || (msg.seq && msg.seq <= f.seq)) return;
-  if (msg.seq) f.seq = msg.seq;
   if (msg.event === "providers") showProviders(msg.used, msg.version);
   else if (msg.event === "candidate") card({ ...msg, id: msg.candidate });
   else if (msg.event === "round") markRound(msg);
-  apply(f, msg);
+  const job = getJob(f.id);
+  if (job) apply(f, job);
 }
 
 function apply(f, job) {
@@ -110,7 +135,7 @@ function apply(f, job) {
   $("#beam-bar").style.width = `${Math.round((job.progress || 0) * 100)}%`;
   $("#beam-cancel").hidden = DONE.has(job.state);
   if (job.error) $("#beam-error").textContent = job.hint ? `${job.error} — ${job.hint}` : job.error;
-  if (DONE.has(job.state) && !f.done) { f.done = true; f.socket?.close(); finish(f.id); }
+  if (DONE.has(job.state) && !f.done) { f.done = true; finish(f.id); }
 }
 
 async function finish(id) {

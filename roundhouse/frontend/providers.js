@@ -1,12 +1,37 @@
-// Provider Settings: a header button (badge green when every role is a cloud provider, orange
-// when any runs locally) opening a modal with per-role pickers, health badges, Apply with the
-// server's errors and verification, kept live by "providers" and "health" events.
+// Provider Settings: a header button (badge red when an active role's service is down, else
+// green when every role is a cloud provider, orange when any runs locally) opening a modal with
+// per-role pickers, health badges, Apply with the server's errors and verification, kept live by
+// "providers" and "health" events and a health check every health interval. Other views (Beam)
+// read the same state through onProviders()/roleHealth().
 import { api, explain, toast } from "./api.js";
 import { onEvent } from "./live.js";
 import { el } from "./format.js";
 
 const ROLES = [["llm", "LLM"], ["image", "Image"], ["vision", "Vision"]];
 const ui = { status: null, models: [], dirty: false, rows: {}, dialog: null, badge: null };
+const HEALTH_EVERY_MS = 5000;  // the server's health cache lives 5 s (health_ttl_s)
+const watchers = new Set();
+
+/** Be told whenever the active providers or their health change (Beam's form uses it). */
+export function onProviders(fn) { watchers.add(fn); if (ui.status) fn(roleHealth()); return () => watchers.delete(fn); }
+
+/** Each role's provider, model, service and health: [{role, label, provider, model, service, ok, error}]. */
+export function roleHealth() {
+  const s = ui.status;
+  if (!s) return [];
+  return ROLES.map(([role, label]) => {
+    const { provider, model } = s.active[role];
+    const service = entry(role, provider)?.service;
+    const h = healthOf(service);
+    return { role, label, provider, model, service, ok: h ? h.ok : null, error: h?.error || "" };
+  });
+}
+
+function changed() {
+  paintButton();
+  const roles = roleHealth();
+  for (const fn of watchers) { try { fn(roles); } catch (e) { console.error(e); } }
+}
 
 const healthOf = (service) => (ui.status?.health || {})[service];
 const entry = (role, provider) => ui.status.catalog[role].find((p) => p.provider === provider);
@@ -22,11 +47,17 @@ function healthBadge(service) {
 function paintButton() {
   const s = ui.status;
   if (!s) return;
-  const names = ROLES.map(([r, label]) => `${label}: ${s.active[r].provider} / ${s.active[r].model}`);
-  ui.badge.className = `badge ${s.local ? "warn" : "ok"}`;
+  const roles = roleHealth();
+  const down = roles.filter((r) => r.ok === false);
+  const names = roles.map((r) => `${r.label}: ${r.provider} / ${r.model}${r.ok === false ? ` (DOWN: ${r.service})` : ""}`);
+  const where = s.local ? "local" : "cloud";
+  ui.badge.className = `badge ${down.length ? "bad" : s.local ? "warn" : "ok"}`;
   ui.badge.dataset.local = String(s.local);
-  ui.badge.textContent = s.local ? "local" : "cloud";
-  ui.badge.parentElement.title = `${names.join("\n")}\nversion ${s.version}`;
+  ui.badge.dataset.down = down.map((r) => r.service).join(",");
+  ui.badge.textContent = down.length ? `${where} · down` : where;
+  const why = down.map((r) => `${r.service} is down (${r.label} uses it)${r.error ? `: ${r.error}` : ""}`);
+  ui.badge.parentElement.title = [...why, ...names, `version ${s.version}`].join("\n");
+  ui.badge.parentElement.setAttribute("aria-label", `Providers: ${down.length ? why.join("; ") : `${where}, all up`}`);
 }
 
 function modelOptions(role, provider) {
@@ -82,7 +113,7 @@ function paintHealthOnly() {
 async function load({ repaint = true } = {}) {
   try { ui.status = await api("/api/providers/status"); }
   catch (e) { return showResult("error", explain(e)); }
-  paintButton();
+  changed();
   if (ui.dialog.open && (repaint && !ui.dirty)) paintDialog();
   if (!ui.status.health_fresh || !Object.keys(ui.status.health).length) refreshHealth();
 }
@@ -91,6 +122,7 @@ async function refreshHealth(force = false) {
   try {
     const h = await api(`/api/providers/health${force ? "?refresh=1" : ""}`);
     ui.status.health = h.services;
+    changed();
     if (ui.dialog.open) paintHealthOnly();
   } catch (e) { /* the badges keep their last state */ }
 }
@@ -144,7 +176,7 @@ async function apply(ev) {
 }
 
 function buildDialog() {
-  const services = el("section", { id: "services-grid" });
+  const services = el("p", {}, el("a", { href: "#/services", onclick: () => ui.dialog.close() }, "Start and stop local services →"));
   const form = el("form", { id: "providers-form", method: "dialog", onsubmit: apply },
     el("div", { class: "providers-body" }),
     el("div", { class: "inline" },
@@ -179,6 +211,7 @@ function onLive(ev) {
     load();
   } else if (ev.type === "health" && ui.status) {
     ui.status.health = { ...ui.status.health, ...(ev.health || {}) };
+    changed();
     if (ui.dialog.open) paintHealthOnly();
   }
 }
@@ -188,7 +221,7 @@ export async function mount() {
   const button = el("button", { id: "providers-button", class: "ghost", type: "button", onclick: open }, "Providers ", ui.badge);
   document.getElementById("header-actions").append(button);
   ui.dialog = buildDialog();
-  import("./services.js").then((m) => m.mount(ui.dialog.querySelector("#services-grid"))).catch(() => {});
   onEvent(onLive);
+  setInterval(() => { if (ui.status && !document.hidden) refreshHealth(); }, HEALTH_EVERY_MS);
   await load();
 }

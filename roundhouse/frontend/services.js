@@ -14,7 +14,17 @@ function actionsFor(state) {
   return { start: state === "stopped" || state === "crashed", stop: state === "running" || state === "starting" };
 }
 
-export function mount(container) {
+/** The Services view (#/services): the grid for this host, driven by the API's catalog. */
+export function mount({ addView }) {
+  const section = el("section", { id: "services", "aria-labelledby": "services-title" },
+    el("h2", { id: "services-title" }, "Services"),
+    el("p", { class: "muted" }, "Local model servers Roundhouse can start and stop on each host."),
+    el("div", { id: "services-grid", class: "card" }, el("p", { class: "muted" }, "Asking the hosts…")));
+  addView("services", "Services", section);
+  mountGrid(section.querySelector("#services-grid"));
+}
+
+export function mountGrid(container) {
   const grid = { container, host: "", hosts: [], rows: new Map(), jobs: new Map() };
   const load = async () => {
     try {
@@ -38,7 +48,7 @@ export function mount(container) {
 /** A page of its own (/static/services.html) when the Provider Settings modal is absent. */
 export async function mountStandalone(container = document.getElementById("services-grid")) {
   const { connect } = await import("./live.js");
-  const grid = mount(container);
+  const grid = mountGrid(container);
   connect();
   return grid;
 }
@@ -110,14 +120,15 @@ function detail(row) {
   const lines = [];
   if (row.job && row.job.message) lines.push(el("div", { class: "muted progress" }, row.job.message));
   else if (row.message) lines.push(el("div", { class: "muted" }, row.message));
-  if (row.error) lines.push(el("div", { class: "form-error error" }, row.hint ? `${row.error} — ${row.hint}` : row.error));
+  if (row.error) lines.push(el("div", { class: "form-error error" }, firstLine(row.hint ? `${row.error} — ${row.hint}` : row.error)));
   if (!row.configured && row.state === "stopped") lines.push(el("div", { class: "muted" }, row.install_hint));
   if (row.log_tail && row.log_tail.length && (row.state === "crashed" || row.error)) {
-    lines.push(el("pre", { class: "log-tail", style: "font-size:11px;white-space:pre-wrap;margin:4px 0;max-height:10em;overflow:auto" },
-      row.log_tail.join("\n")));
+    lines.push(el("details", {}, el("summary", {}, "Show log"), el("pre", { class: "log log-tail" }, row.log_tail.join("\n"))));
   }
   return lines;
 }
+
+function firstLine(text) { return String(text).split("\n")[0]; }
 
 function button(grid, row, load) {
   if (row.state === "stopping") return el("button", { disabled: true }, "Stopping…");
@@ -128,7 +139,7 @@ function button(grid, row, load) {
 
 function renderRow(grid, row, load) {
   const running = row.state === "running";
-  return el("tr", { id: `svc-${row.service}`, "data-state": row.state },
+  return el("tr", { id: `svc-${row.service}`, "data-state": row.state, "data-service": row.service },
     el("td", {}, el("strong", {}, row.title || row.service)),
     el("td", {}, el("span", { class: `badge ${BADGE[row.state] || ""}`, "data-state": row.state }, LABEL[row.state] || row.state),
       row.returncode !== null && row.returncode !== undefined && row.state === "crashed" ? ` exit code ${row.returncode}` : ""),
@@ -140,9 +151,9 @@ function renderRow(grid, row, load) {
 }
 
 function render(grid, load) {
-  const head = el("tr", {}, ["Service", "State", "Port", "Host", "Uptime", "", ""].map((h) => el("th", {}, h)));
+  const head = el("tr", {}, ["Service", "State", "Port", "Host", "Uptime", "Action", "Details"].map((h) => el("th", {}, h)));
   grid.container.replaceChildren(
     el("div", { class: "inline" }, el("h3", { style: "margin:0" }, "Local service status"), hostPicker(grid, load)),
-    el("table", { class: "services" }, el("thead", {}, head),
+    el("table", { class: "services stack" }, el("thead", {}, head),
       el("tbody", {}, [...grid.rows.values()].map((row) => renderRow(grid, row, load)))));
 }

@@ -1,5 +1,6 @@
 """Provider Settings in Chromium: a switch to a down Ollama shows the error; once it is up the
-switch succeeds, the badge turns orange (local), and another open tab follows live."""
+switch succeeds, the badge turns orange (local), another open tab follows live, and when Ollama
+stops again the badge turns red and its tooltip names the service."""
 
 from __future__ import annotations
 
@@ -67,4 +68,11 @@ def test_down_service_error_then_switch_and_badge(
         expect(other.locator("#providers-badge")).to_have_attribute(
             "data-local", "true", timeout=10_000
         )
-    expect(page.locator("#providers-dialog #services-grid")).to_have_count(1)
+    # Ollama stops while the LLM role uses it: the badge turns red and names it, without a
+    # reload or a click, within one health interval (the page asks every 5 s; the cache lives 5 s)
+    badge = page.locator("#providers-badge")
+    expect(badge).to_have_class("badge bad", timeout=12_000)
+    expect(badge).to_have_attribute("data-down", "ollama")
+    tooltip = page.locator("#providers-button").get_attribute("title") or ""
+    assert "ollama is down (LLM uses it)" in tooltip
+    expect(page.locator("#providers-dialog a[href='#/services']")).to_have_count(1)

@@ -41,6 +41,21 @@ SSE = {
     "content": {"text/event-stream": {"schema": {"type": "string"}}},
 }
 STATES = [s.value for s in JobState]
+CLEAR = obj(
+    {
+        "older_than_s": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 10**9,
+            "description": "only jobs that finished at least this many seconds ago",
+        }
+    },
+    closed=True,
+)
+CLEARED = obj(
+    {"cleared": {"type": "integer"}, "ids": {"type": "array", "items": {"type": "string"}}},
+    required=("cleared", "ids"),
+)
 
 
 def paths() -> dict[str, Any]:
@@ -73,6 +88,16 @@ def paths() -> dict[str, Any]:
                 "400",
                 "503",
                 body=(CREATE, True),
+            ),
+        },
+        "/api/jobs/clear": {
+            "post": op(
+                "Clear finished jobs: succeeded, failed and cancelled jobs' records and events "
+                "are purged (active jobs are kept); open pages drop them live",
+                TAG,
+                {"200": json_ok(CLEARED)},
+                "400",
+                body=(CLEAR, False),
             ),
         },
         "/api/jobs/{job_id}": {

@@ -38,6 +38,14 @@ def paths() -> dict[str, Any]:
                 guarded=False,
             )
         },
+        "/favicon.ico": {
+            "get": op(
+                "The page's icon (SVG)",
+                TAG,
+                {"200": {"description": "favicon.svg", "content": {"image/svg+xml": {}}}},
+                guarded=False,
+            )
+        },
         "/ws": {
             "get": op(
                 "Live events over a WebSocket",

@@ -1,4 +1,4 @@
-"""/api/jobs: list, read, follow, cancel, pause and resume jobs of every kind."""
+"""/api/jobs: list, read, follow, cancel, pause and resume jobs of every kind; clear finished."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from roundhouse.api.body import int_arg, json_object
 from roundhouse.api.deps import jobs, services
 from roundhouse.api.submit import accepted, submit
 from roundhouse.api.watch import Watch
+from roundhouse.core import feed
 from roundhouse.core.errors import Conflict, InvalidRequest
-from roundhouse.core.models import JobState
+from roundhouse.core.models import JobState, now
 from roundhouse.tasks.jobs import demo
 
 bp = Blueprint("jobs", __name__, url_prefix="/api/jobs")
@@ -46,6 +47,24 @@ def create_job():  # type: ignore[no-untyped-def]
         raise InvalidRequest("params must be an object.", hint='e.g. {"steps": 10}')
     params = DIRECT[kind](params or {})
     return accepted(*submit(kind, params))
+
+
+@bp.post("/clear")
+def clear_finished():  # type: ignore[no-untyped-def]
+    """Purge finished jobs' records; every open page drops them on the `jobs_cleared` event."""
+    body = json_object({"older_than_s"})
+    age = body.get("older_than_s", 0)
+    if isinstance(age, bool) or not isinstance(age, int | float) or not 0 <= age <= 10**9:
+        raise InvalidRequest(
+            "older_than_s must be a number of seconds from 0 to 1000000000.",
+            hint='e.g. {"older_than_s": 3600} clears jobs that finished over an hour ago; '
+            "send {} to clear every finished job.",
+        )
+    ids = jobs().clear_finished(now() - age if age else None)
+    if ids:
+        svc = services()
+        feed.publish(svc.redis, svc.keys, "jobs_cleared", {"ids": ids}, svc.settings.feed_max)
+    return jsonify({"cleared": len(ids), "ids": ids})
 
 
 @bp.get("/<job_id>")

@@ -22,3 +22,11 @@ def static_file(name: str):  # type: ignore[no-untyped-def]
     response = send_from_directory(FRONTEND, name)
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+@bp.get("/favicon.ico")
+def favicon():  # type: ignore[no-untyped-def]
+    """Browsers and tools that ask for /favicon.ico get the page's own icon, not a 404."""
+    response = send_from_directory(FRONTEND, "favicon.svg", mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "max-age=86400"
+    return response

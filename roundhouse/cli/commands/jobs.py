@@ -1,4 +1,4 @@
-"""`roundhouse jobs [ID...] [--follow] [--state S]` and `cancel|pause|resume <job>`."""
+"""`roundhouse jobs [ID...] [--follow] [--state S] [--clear]` and `cancel|pause|resume <job>`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--kind", help="only jobs of this kind (e.g. ollama.pull)")
     p.add_argument("--limit", type=int, default=20, help="how many (newest first)")
     p.add_argument("--cancel-on-interrupt", action="store_true", help="Ctrl-C cancels them")
+    p.add_argument(
+        "--clear",
+        action="store_true",
+        help="remove finished jobs (succeeded, failed, cancelled) and their records",
+    )
     p.set_defaults(func=jobs)
     for verb, text in (
         ("cancel", "cancel a job"),
@@ -39,6 +44,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def jobs(ctx: Ctx, args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise Usage("--limit must be at least 1.")
+    if args.clear:
+        if args.ids or args.follow or args.state or args.kind:
+            raise Usage(
+                "--clear takes no ids, --follow, --state or --kind: it clears every finished job."
+            )
+        answer = ctx.client.post("/api/jobs/clear", {})
+        ctx.emit(answer) if ctx.json else ctx.say(_cleared(answer["cleared"]))
+        return OK
     if args.follow:
         ids = args.ids or _active(ctx, args)
         if not ids:
@@ -57,6 +70,14 @@ def jobs(ctx: Ctx, args: argparse.Namespace) -> int:
     else:
         _show_jobs(ctx, page["jobs"])
     return OK
+
+
+def _cleared(n: int) -> str:
+    return (
+        "No finished jobs to clear."
+        if not n
+        else f"Cleared {n} finished job{'s' if n != 1 else ''}."
+    )
 
 
 def _active(ctx: Ctx, args: argparse.Namespace) -> list[str]:
