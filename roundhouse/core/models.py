@@ -58,6 +58,7 @@ NUMERIC = frozenset(
         "finished_at",
         "place",
         "providers_version",
+        "unreachable_since",
     }
 )
 JSON_FIELDS = frozenset({"params", "result", "providers"})

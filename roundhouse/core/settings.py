@@ -52,6 +52,7 @@ class Settings:
     watchdog_interval_s: float = 5.0
     worker_concurrency: int = 4
     host_offline_after_s: float = 30.0  # a host whose workers are silent this long is offline
+    host_grace_s: float = 300.0  # a silent host's running jobs keep their claim this long
 
     # providers (names kept from the original system)
     llm_provider: str = "openai"

@@ -148,15 +148,29 @@ class JobControl:
                 log.warning("heartbeat for job %s failed", self.job_id, exc_info=True)
 
     def _heartbeat(self) -> None:
+        """Beat, and read in the same round trip whether the job is still ours to run.
+
+        After Redis could not hear this host for a while the run token says whether the
+        watchdog gave the job away meanwhile; if it did not, the "unreachable" note goes.
+        """
         pipe = self.store.r.pipeline(transaction=False)
         key = self.store.keys.job(self.job_id)
         pipe.zadd(self.store.keys.running, {self.job_id: time.time()}, xx=True)
-        pipe.hmget(key, "cancel", "run")
-        _, (stop, run) = pipe.execute()
+        pipe.hmget(key, "cancel", "run", "unreachable_since")
+        _, (stop, run, unreachable) = pipe.execute()
         if run is not None and run != self.run:
             self._stop = "superseded"
-        elif stop:
+            return
+        if stop:
             self._stop = stop
+        if unreachable:
+            self._reachable_again()
+
+    def _reachable_again(self) -> None:
+        with self._lock:
+            message = self.snapshot.get("message") or "Running"
+            self._write({**self._pending, "unreachable_since": None, "message": message})
+            self._pending = {}
 
 
 def _round(value: float | None) -> float | None:

@@ -11,7 +11,7 @@ from roundhouse.core.hosts import Hosts
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.models import JobState, now
 from roundhouse.core.settings import Settings
-from roundhouse.tasks import kinds
+from roundhouse.tasks import kinds, partition
 from roundhouse.tasks.host_wait import note_waiting
 
 log = logging.getLogger(__name__)
@@ -30,14 +30,14 @@ def sweep(store: JobStore, enqueue: Enqueue, settings: Settings) -> list[str]:
         return []
     acted = []
     for job_id in store.stale(settings.stale_after_s):
-        if _recover(store, enqueue, job_id):
+        if _recover(store, enqueue, job_id, settings):
             acted.append(job_id)
     note_waiting(store, Hosts(store.r, store.keys, settings.host_offline_after_s))
     store.prune()
     return acted
 
 
-def _recover(store: JobStore, enqueue: Enqueue, job_id: str) -> bool:
+def _recover(store: JobStore, enqueue: Enqueue, job_id: str, settings: Settings) -> bool:
     try:
         job = store.get(job_id)
     except Exception:
@@ -45,6 +45,9 @@ def _recover(store: JobStore, enqueue: Enqueue, job_id: str) -> bool:
         return False
     if job["state"] != JobState.RUNNING:
         store.r.zrem(store.keys.running, job_id)
+        return False
+    since = partition.silent_since(store, job, settings)
+    if since is not None and partition.hold(store, job, since, settings):
         return False
     try:
         resumable = kinds.get(job["kind"]).resumable
@@ -55,7 +58,9 @@ def _recover(store: JobStore, enqueue: Enqueue, job_id: str) -> bool:
             "state": JobState.QUEUED.value,
             "stage": "queued",
             "run": "",
-            "message": "Worker lost; re-queued to resume from where it stopped",
+            "message": "Worker lost; re-queued to resume from where it stopped"
+            + partition.lost_note(job, since),
+            "unreachable_since": None,
             "speed": None,
             "eta": None,
             "requeued_at": now(),
@@ -72,7 +77,12 @@ def _recover(store: JobStore, enqueue: Enqueue, job_id: str) -> bool:
         return True
     log.warning("job %s lost its worker; failed", job_id)
     return (
-        store.finish(job_id, JobState.FAILED, {"error": LOST, "message": "Failed"}, snapshot=job)
+        store.finish(
+            job_id,
+            JobState.FAILED,
+            {"error": LOST + partition.lost_note(job, since), "message": "Failed"},
+            snapshot=job,
+        )
         is not None
     )
 

@@ -15,6 +15,9 @@ from tests.hosts.topology import Topology
 REPO_ID = "hosts/Tiny-GGUF"
 QUANT = "Q4_K_M"
 FILE = f"Tiny-{QUANT}.gguf"
+SLOW_REPO = "hosts/Slow-GGUF"
+SLOW_FILE = f"Slow-{QUANT}.gguf"
+SLOW_SIZE = 2 * 1024 * 1024
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +31,8 @@ def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     hub_root = root / "hub"
     (hub_root / REPO_ID).mkdir(parents=True)
     (hub_root / REPO_ID / FILE).write_bytes(gguf_bytes(256 * 1024))
+    (hub_root / SLOW_REPO).mkdir(parents=True)
+    (hub_root / SLOW_REPO / SLOW_FILE).write_bytes(gguf_bytes(SLOW_SIZE, name="Slow"))
     topo = Topology(root / "run", hub_root)
     try:
         topo.start()
@@ -39,5 +44,5 @@ def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         assert not any(proc.poll() is None for _, proc in topo.procs), "a process survived"
 
 
-def file_on(topo: Topology, host: str) -> Path:
-    return topo.models_dir(host) / "hf" / REPO_ID.split("/")[0] / REPO_ID.split("/")[1] / FILE
+def file_on(topo: Topology, host: str, repo: str = REPO_ID, name: str = FILE) -> Path:
+    return topo.models_dir(host) / "hf" / repo / name

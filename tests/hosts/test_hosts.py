@@ -10,7 +10,7 @@ import time
 
 import httpx
 
-from tests.hosts.conftest import FILE, REPO_ID, file_on
+from tests.hosts.conftest import FILE, REPO_ID, SLOW_FILE, SLOW_REPO, SLOW_SIZE, file_on
 from tests.hosts.topology import Topology
 
 MODELS = "/api/providers/models"
@@ -42,3 +42,44 @@ def test_same_download_deduplicated_per_host(hosts: Topology) -> None:
     assert (b["state"], b["host"]) == ("succeeded", "gpu-b"), b
     assert file_on(hosts, "gpu-a").is_file() and file_on(hosts, "gpu-b").is_file()
     assert not file_on(hosts, "api").exists()
+
+
+def wait_for(c: httpx.Client, job_id: str, ok, timeout: float = 60) -> dict:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    job: dict = {}
+    while time.monotonic() < deadline:
+        job = c.get(f"/api/jobs/{job_id}").json()
+        if ok(job):
+            return job
+        time.sleep(0.1)
+    raise TimeoutError(f"job {job_id}: {job}")
+
+
+def test_link_cut_for_30s_mid_download_resumes_the_same_job(hosts: Topology) -> None:
+    hub = "http://127.0.0.1:18080/_fake"
+    hosts.post_json("gpu-a", f"{hub}/faults", {"trickle": 100_000, "reset_stats": True})
+    body = {"repo_id": SLOW_REPO, "file": SLOW_FILE, "host": "gpu-a"}
+    try:
+        with hosts.client() as c:
+            r = c.post(f"{MODELS}/hf-download", json=body)
+            assert r.status_code == 202, r.text
+            job_id = r.json()["id"]
+            wait_for(c, job_id, lambda j: (j.get("progress") or 0) >= 0.4)
+            hosts.net.cut("gpu-a")
+            cut_at = time.monotonic()
+            job = wait_for(c, job_id, lambda j: "unreachable" in (j.get("message") or ""), 40)
+            seen_after = time.monotonic() - cut_at
+            assert seen_after < 30, (seen_after, job)
+            assert job["state"] == "running"
+            assert job["message"].startswith("host gpu-a unreachable since "), job
+            time.sleep(max(0.0, 30 - (time.monotonic() - cut_at)))
+            hosts.net.restore("gpu-a")
+            job = wait_job(c, job_id, {"succeeded", "failed", "cancelled"}, timeout=120)
+    finally:
+        hosts.net.restore("gpu-a")
+        hosts.post_json("gpu-a", f"{hub}/faults", {"trickle": None})
+    assert (job["state"], job["host"], job["attempts"]) == ("succeeded", "gpu-a", 1), job
+    assert job["unreachable_since"] is None
+    served = hosts.get_json("gpu-a", f"{hub}/stats")["served"][f"{SLOW_REPO}/{SLOW_FILE}"]
+    assert served <= SLOW_SIZE * 1.01, served  # re-fetched under 1 %
+    assert file_on(hosts, "gpu-a", SLOW_REPO, SLOW_FILE).stat().st_size == SLOW_SIZE
