@@ -16,7 +16,7 @@ from roundhouse.core.downloads import Downloads
 from roundhouse.core.errors import NotFound
 from roundhouse.core.models import now
 from roundhouse.providers.base import Control
-from roundhouse.tasks import context
+from roundhouse.tasks import attempts, context
 from roundhouse.tasks.jobs import gguf_stages as st
 from roundhouse.tasks.jobs import gguf_targets as tg
 from roundhouse.tasks.jobs.gguf_params import dest_dir
@@ -51,7 +51,12 @@ def fetch(job: dict[str, Any], stages: st.Stages) -> tuple[dict[str, Any], list[
     try:
         st.preflight(s, reservations, dest, need, job["id"])
         stages.enter("download", f"Downloading {len(remotes)} file(s) from {repo}")
-        paths = st.download(s, remotes, dest, stages)
+        paths = attempts.after_earlier_attempt(
+            lambda: st.download(s, remotes, dest, stages),
+            stages,
+            attempts.had_earlier_attempt(job),
+            wait_s=s.stale_after_s + 10,
+        )
     except OSError as exc:
         raise st.disk_full(exc, dest) from None
     finally:

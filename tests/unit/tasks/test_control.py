@@ -15,8 +15,13 @@ from roundhouse.tasks.rate import RateMeter
 
 def claimed(store: JobStore) -> dict:
     job, _ = store.create("k", {})
-    store.update(job["id"], {"state": "running", "run": "tok"}, allowed=("queued",),
-                 mode="running", snapshot=job)
+    store.update(
+        job["id"],
+        {"state": "running", "run": "tok"},
+        allowed=("queued",),
+        mode="running",
+        snapshot=job,
+    )
     return store.get(job["id"])
 
 

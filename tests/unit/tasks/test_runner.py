@@ -13,8 +13,9 @@ from roundhouse.core.models import now
 from roundhouse.core.settings import Settings
 from roundhouse.tasks import kinds, runner, watchdog
 
-SETTINGS = Settings(hostname="testhost", progress_interval_s=0.0, stale_after_s=5,
-                    watchdog_interval_s=1)
+SETTINGS = Settings(
+    hostname="testhost", progress_interval_s=0.0, stale_after_s=5, watchdog_interval_s=1
+)
 
 
 @kinds.job_kind("test.ok")
@@ -63,7 +64,8 @@ def test_success_records_result_and_final_event(store: JobStore) -> None:
 
 
 def test_unexpected_error_is_readable_and_logged_with_traceback(
-        store: JobStore, caplog: pytest.LogCaptureFixture) -> None:
+    store: JobStore, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.ERROR):
         job = run(store, "test.boom")
     assert job["state"] == "failed"
@@ -84,16 +86,14 @@ def test_cancel_and_pause_end_states(store: JobStore) -> None:
 
 def test_a_second_delivery_of_a_running_job_is_ignored(store: JobStore) -> None:
     job, _ = store.create("test.ok", {"v": 1})
-    store.update(job["id"], {"state": "running", "run": "x"}, allowed=("queued",),
-                 mode="running")
+    store.update(job["id"], {"state": "running", "run": "x"}, allowed=("queued",), mode="running")
     assert runner.run(job["id"], store, SETTINGS) is None
     assert store.get(job["id"])["state"] == "running"
 
 
 def _stale_running(store: JobStore, kind: str) -> str:
     job, _ = store.create(kind, {"v": 1})
-    store.update(job["id"], {"state": "running", "run": "x"}, allowed=("queued",),
-                 mode="running")
+    store.update(job["id"], {"state": "running", "run": "x"}, allowed=("queued",), mode="running")
     store.r.zadd(store.keys.running, {job["id"]: now() - 60})
     return job["id"]
 
