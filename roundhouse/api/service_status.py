@@ -106,6 +106,8 @@ def row(
             "stop": state in ("running", "starting"),
         },
     }
+    if state in ("running", "external", "starting"):  # an older failure is over
+        out.update(error=None, hint=None, returncode=None, log_tail=[])
     if note:
         out["message"] = note
     return out

@@ -69,6 +69,7 @@ function serviceEvent(grid, ev, load) {
     grid.jobs.set(ev.job_id, ev.service);
   } else if (ev.state !== "starting") row.job = null;
   if (ev.state === "running" || ev.state === "external") row.health = { ok: true };
+  if (["running", "external", "starting"].includes(ev.state)) Object.assign(row, { error: null, hint: null, log_tail: [], returncode: null });
   row.uptime_s = ev.state === "running" && ev.started_at ? Date.now() / 1000 - ev.started_at : null;
   row.actions = actionsFor(row.state);
   render(grid, load);

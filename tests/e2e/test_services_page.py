@@ -1,10 +1,13 @@
-"""The "Local service status" grid in real Chromium: Start, watch it turn green, Stop."""
+"""The "Local service status" grid in real Chromium: Start, watch it turn green, Stop; a wrong
+server on the port is named within seconds and ends the start early; a later start that works
+clears the old error."""
 
 from __future__ import annotations
 
 import os
 import signal
 import sys
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -15,23 +18,34 @@ from roundhouse.core.keys import Keys
 from roundhouse.core.redis import connect
 from roundhouse.core.services import ServiceStore
 from roundhouse.providers.services import procfs
-from tests.fakes.service import free_port
+from tests.fakes.service import free_port, running
 from tests.stacks import TestStack, start_stack
 
 HOST = "e2e-services"
 
 
 @pytest.fixture(scope="module")
-def svc_stack(redis_base: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestStack]:
-    port = free_port()
+def ports() -> dict[str, int]:
+    return {name: free_port() for name in ("flux", "vision", "compat")}
+
+
+@pytest.fixture(scope="module")
+def svc_stack(
+    redis_base: str, ports: dict[str, int], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestStack]:
+    port = ports["flux"]
     env = {
         "ROUNDHOUSE_HOSTNAME": HOST,
         "ROUNDHOUSE_FLUX_COMMAND": f"{sys.executable} -m tests.fakes.service --port {port} "
         "--mode ok --delay 0.5",
         "FLUX_API_URL": f"http://127.0.0.1:{port}",
         "ROUNDHOUSE_VISION_COMMAND": f"{sys.executable} -m tests.fakes.service --port "
-        f"{free_port()} --mode exit",
-        "LOCAL_VISION_API_URL": f"http://127.0.0.1:{free_port()}",
+        f"{ports['vision']} --mode exit",
+        "LOCAL_VISION_API_URL": f"http://127.0.0.1:{ports['vision']}",
+        # a wrong server: Python's file server answers every API path with 404
+        "ROUNDHOUSE_COMPAT_COMMAND": f"{sys.executable} -m http.server {ports['compat']} "
+        "--bind 127.0.0.1",
+        "ROUNDHOUSE_COMPAT_BASE_URL": f"http://127.0.0.1:{ports['compat']}/v1",
         "OLLAMA_BASE_URL": f"http://127.0.0.1:{free_port()}",
         "LMSTUDIO_BASE_URL": f"http://127.0.0.1:{free_port()}",
         "ROUNDHOUSE_HEALTH_TIMEOUT_S": "1",
@@ -71,12 +85,44 @@ def test_start_goes_green_then_stop(page: Page, svc_stack: TestStack) -> None:
     assert errors == []
 
 
-def test_a_failed_start_shows_the_reason_and_the_log(page: Page, svc_stack: TestStack) -> None:
-    page.goto(f"{svc_stack.url}/static/services.html")
+def test_a_failed_start_shows_the_reason_and_the_log_then_a_good_start_clears_it(
+    page: Page, svc_stack: TestStack, ports: dict[str, int]
+) -> None:
+    page.goto(f"{svc_stack.url}/#/services")
     vision = page.locator("#svc-vision")
     vision.get_by_role("button", name="Start").click()
     expect(vision).to_have_attribute("data-state", "crashed", timeout=30_000)
     expect(vision.locator(".error")).to_contain_text("exited with code 3")
-    expect(vision.locator(".log-tail")).to_contain_text("fatal: could not load the model")
+    expect(vision.locator(".error")).not_to_contain_text("fatal")  # first line only
+    log = vision.locator(".log-tail")
+    expect(log).to_be_hidden()  # folded behind "Show log"
+    vision.get_by_text("Show log").click()
+    expect(log).to_contain_text("fatal: could not load the model")
     status = httpx.get(f"{svc_stack.url}/api/providers/services/status").json()
     assert {r["service"]: r for r in status["services"]}["vision"]["state"] == "crashed"
+
+    # the service comes up on its port after all: a start now succeeds and the old error goes
+    with running(ports["vision"]):
+        page.locator("#svc-vision").get_by_role("button", name="Start").click()
+        expect(page.locator("#svc-vision")).to_have_attribute("data-state", "external",
+                                                              timeout=30_000)
+        expect(page.locator("#svc-vision .error")).to_have_count(0)
+        expect(page.locator("#svc-vision .log-tail")).to_have_count(0)
+        page.reload()
+        expect(page.locator("#svc-vision")).to_have_attribute("data-state", "external")
+        expect(page.locator("#svc-vision .error")).to_have_count(0)
+
+
+def test_a_wrong_server_on_the_port_is_named_and_ends_the_start(
+    page: Page, svc_stack: TestStack
+) -> None:
+    page.goto(f"{svc_stack.url}/#/services")
+    row = page.locator("#svc-openai-compatible")
+    began = time.monotonic()
+    row.get_by_role("button", name="Start").click()
+    expect(row.locator(".progress")).to_contain_text("GET /v1/models → 404, expected 200",
+                                                     timeout=5_000)
+    expect(row).to_have_attribute("data-state", "stopped", timeout=10_000)
+    assert time.monotonic() - began < 10
+    expect(row.locator(".error")).to_contain_text("404, expected 200")
+    expect(row.locator(".error")).to_contain_text("some other server")

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import Fakes
+from tests.fakes.ollama.state import RemoteModel, make_remote
 from tests.integration.test_spine import wait_state
 from tests.stacks import TestStack
 from tests.wsclient import Live
@@ -164,3 +165,23 @@ def test_uninstall_reaches_every_page_and_then_404(stack: TestStack, ollama) -> 
     live.close()
     assert frame["action"] == "deleted" and frame["model"] == "it-delete:latest"
     assert httpx.delete(f"{stack.url}/api/providers/models/ollama/it-delete").status_code == 404
+
+
+def test_first_pull_finding_shared_layers_says_pulled_and_a_reinstall_updated(
+    stack: TestStack, ollama
+) -> None:  # type: ignore[no-untyped-def]
+    a = make_remote("it-share-a", [3_000_000, 100])
+    own = make_remote("it-share-b", [3_000_000, 200])
+    b = RemoteModel(own.name, (a.layers[0], *own.layers[1:]))  # B shares A's weights
+    ollama.publish({"it-share-a": a, "it-share-b": b})
+    ollama.tick, ollama.bytes_per_tick = 0.01, 1024 * 1024
+    assert wait_state(stack, pull(stack, "it-share-a")["id"], {"succeeded", "failed"},
+                      timeout=60)["state"] == "succeeded"
+    first = wait_state(stack, pull(stack, "it-share-b")["id"], {"succeeded", "failed"}, timeout=60)
+    assert first["state"] == "succeeded", first
+    assert first["message"].startswith("Pulled it-share-b:latest"), first["message"]
+    assert "already on disk" in first["message"]
+
+    ollama.update("it-share-b", changed=(1,))  # a new version of an installed model
+    again = wait_state(stack, pull(stack, "it-share-b")["id"], {"succeeded", "failed"}, timeout=60)
+    assert again["message"].startswith("Updated it-share-b:latest"), again["message"]

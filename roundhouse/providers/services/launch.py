@@ -6,6 +6,7 @@ import shutil
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -18,6 +19,10 @@ from roundhouse.providers.services.process import exit_info, log_tail, result, s
 
 POLL_S = 0.05  # the health poll; half of it, on average, is what we add to a start
 REPORT_EVERY_S = 0.5
+#: A port that keeps answering the health path with one of these is not the service: a server
+#: that is only loading says 503 or does not answer yet, not "no such page".
+NOT_THE_SERVICE = {400, 401, 403, 404, 405, 501}
+WRONG_SERVER_S = 3.0
 
 
 def require_startable(spec: ServiceSpec) -> None:
@@ -78,36 +83,58 @@ def start(
 def _wait_healthy(
     spec: ServiceSpec, record: dict[str, Any], control: Control, deadline_s: float
 ) -> None:
-    """Poll the health URL until it answers 2xx; fail fast if the process dies."""
+    """Poll the health URL until it answers 2xx; fail fast if the process dies or if the port
+    keeps answering like something that is not the service."""
     began = time.monotonic()
     reported = -REPORT_EVERY_S
+    wrong_since: float | None = None
     with httpx.Client(timeout=min(2.0, deadline_s), trust_env=False) as client:
         while True:
             control.check()
-            if _healthy(client, spec.health_url):
+            healthy, answer, status = _probe(client, spec.health_url)
+            if healthy:
                 return
             _check_process(spec, record)
-            elapsed = time.monotonic() - began
+            now = time.monotonic()
+            elapsed = now - began
+            wrong_since = (wrong_since or now) if status in NOT_THE_SERVICE else None
+            if wrong_since is not None and now - wrong_since >= WRONG_SERVER_S:
+                stop(record, timeout_s=5.0)
+                raise _failure(
+                    spec,
+                    record,
+                    f"is not what answers on port {spec.port}: {answer} for "
+                    f"{now - wrong_since:.0f} s, so the command started some other server",
+                )
             if elapsed >= deadline_s:
                 stop(record, timeout_s=5.0)
-                raise _failure(spec, record, f"did not become healthy within {deadline_s:g} s")
+                raise _failure(
+                    spec, record, f"did not become healthy within {deadline_s:g} s ({answer})"
+                )
             if elapsed - reported >= REPORT_EVERY_S:
                 reported = elapsed
                 control.report(
                     stage="waiting for health",
                     message=(
-                        f"waiting for {spec.title} on port {spec.port}: "
-                        f"{elapsed:.1f} s of {deadline_s:g} s"
+                        f"waiting for {spec.title} on port {spec.port}: {answer} "
+                        f"({elapsed:.1f} s of {deadline_s:g} s)"
                     ),
                 )
             time.sleep(POLL_S)
 
 
-def _healthy(client: httpx.Client, url: str) -> bool:
+def _probe(client: httpx.Client, url: str) -> tuple[bool, str, int | None]:
+    """(healthy, "GET /health → 404, expected 200", status): the request and its answer."""
+    asked = f"GET {urlsplit(url).path or '/'}"
     try:
-        return client.get(url).is_success
-    except httpx.HTTPError:
-        return False
+        response = client.get(url)
+    except httpx.ConnectError:
+        return False, f"{asked}: nothing listens yet", None
+    except httpx.HTTPError as exc:
+        return False, f"{asked}: no HTTP answer ({type(exc).__name__})", None
+    if response.is_success:
+        return True, f"{asked} → {response.status_code}", response.status_code
+    return False, f"{asked} → {response.status_code}, expected 200", response.status_code
 
 
 def _check_process(spec: ServiceSpec, record: dict[str, Any]) -> None:

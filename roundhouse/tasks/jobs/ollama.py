@@ -96,13 +96,26 @@ def wake_next(slots: Slots) -> None:
             log.warning("could not wake waiting pull %s", job_id, exc_info=True)
 
 
-def result_message(result: dict[str, Any]) -> str:
+def result_message(result: dict[str, Any], installed_before: bool = False) -> str:
+    """Say "Updated" only for a model that was installed before; a first pull that found some
+    layers on disk (shared with another model, or left by a cancelled pull) is "Pulled"."""
     model, total, fetched = result["model"], result["bytes"], result["downloaded"]
     if result["up_to_date"]:
         return f"{model} is up to date"
-    if fetched < total:
+    if installed_before:
         return f"Updated {model}: fetched {_size(fetched)} of {_size(total)}"
+    if fetched < total:
+        return f"Pulled {model} ({_size(total)}; {_size(total - fetched)} were already on disk)"
     return f"Pulled {model} ({_size(total)})"
+
+
+def was_installed(client: ollama.OllamaClient, model: str) -> bool:
+    """Asked before the pull; an Ollama that cannot list its models is taken as 'not'."""
+    try:
+        return client.has(model)
+    except Exception:  # the pull itself reports what is wrong with Ollama
+        log.info("could not list Ollama's models before pulling %s", model, exc_info=True)
+        return False
 
 
 def _size(n: int) -> str:
@@ -142,9 +155,10 @@ def pull(job: dict[str, Any], control: Control) -> dict[str, Any]:
     try:
         with ollama.OllamaClient(url) as client:
             stall_s = context.settings().ollama_stall_s
+            before = was_installed(client, params["model"])
             result = ollama.pull(client, params["model"], control, stall_s=stall_s)
     finally:
         slots.release(job["id"])
         wake_next(slots)
     publish_models("pulled", result["model"], url)
-    return {**result, "message": result_message(result)}
+    return {**result, "message": result_message(result, before)}

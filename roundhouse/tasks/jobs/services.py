@@ -28,6 +28,8 @@ from roundhouse.tasks.service_watch import observe, start_sweeper
 
 KEEP_LOGS = 5  # log/exit/pid/stop file sets kept per service
 RESULT_FIELDS = ("status", "service", "port", "pid", "message", "managed", "log_path", "elapsed_s")
+#: What a start that worked wipes: an earlier failure's words must not sit next to "running".
+CLEARED = {"error": None, "hint": None, "returncode": None, "log_tail": []}
 
 
 def catalog(settings: Settings) -> dict[str, ServiceSpec]:
@@ -79,6 +81,7 @@ def start(job: dict[str, Any], control: Control) -> dict[str, Any]:
         raise
     record = out.pop("record")
     if record is None:  # something healthy already answers on the port: not ours
+        services.change(host, spec.name, {"state": "stopped", "record": None, **CLEARED})
         services.announce(host, spec.name, {"state": "external", **_answer(out, host)})
         return _answer(out, host)
     fields = {
@@ -92,10 +95,7 @@ def start(job: dict[str, Any], control: Control) -> dict[str, Any]:
         "log_path": record["log_path"],
         "message": out["message"],
         "job_id": job["id"],
-        "error": None,
-        "hint": None,
-        "returncode": None,
-        "log_tail": [],
+        **CLEARED,
     }
     services.change(host, spec.name, fields)
     return _answer(out, host)
