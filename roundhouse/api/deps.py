@@ -43,7 +43,7 @@ def settings() -> Settings:
 
 def hosts() -> Hosts:
     svc = services()
-    return Hosts(svc.redis, svc.keys, svc.settings.host_offline_after_s)
+    return Hosts.of(svc.redis, svc.keys, svc.settings)
 
 
 def host_of(raw: object) -> str:

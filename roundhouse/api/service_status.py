@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from roundhouse.api.deps import Services
+from roundhouse.core.host_view import HostViews
 from roundhouse.core.hosts import Hosts
 from roundhouse.core.models import ACTIVE
 from roundhouse.core.services import ServiceStore, machine_view, public
@@ -23,11 +24,6 @@ JOB_FIELDS = ("id", "state", "stage", "message", "progress", "error", "hint")
 
 def store_for(svc: Services) -> ServiceStore:
     return ServiceStore(svc.redis, svc.keys, svc.settings.feed_max)
-
-
-def known_hosts(svc: Services) -> list[str]:
-    """Hosts a worker has announced (core/hosts.py), whose services can be started."""
-    return Hosts(svc.redis, svc.keys, svc.settings.host_offline_after_s).known()
 
 
 def _checked_here(spec: ServiceSpec, own: bool) -> bool:
@@ -54,22 +50,60 @@ def live_start_jobs(svc: Services, host: str, names: list[str]) -> dict[str, dic
 
 
 def status(svc: Services, host: str) -> dict[str, Any]:
-    """Every service of the catalog as seen for `host`."""
+    """Every service of the catalog as seen for `host`: by this API, or by that host's worker."""
     store = store_for(svc)
-    specs = catalog(svc.settings)
     own = host == svc.settings.hostname
+    published = None if own else HostViews(svc.redis, svc.keys, 0).get(host)
+    if published:
+        specs, checks = remote_catalog(published)
+    else:
+        specs = catalog(svc.settings)
+        targets = [spec for spec in specs.values() if _checked_here(spec, own)]
+        checks = health.check_all(targets, timeout_s=svc.settings.health_timeout_s)
     view = machine_view()
     entries = {
         name: observe(store, host, name, entry, view) for name, entry in store.all(host).items()
     }
     jobs = live_start_jobs(svc, host, list(specs))
-    targets = [spec for spec in specs.values() if _checked_here(spec, own)]
-    checks = health.check_all(targets, timeout_s=svc.settings.health_timeout_s)
+    judged = own or published is not None
     rows = [
-        row(spec, host, entries.get(name) or {}, checks.get(name), jobs.get(name), own)
+        row(spec, host, entries.get(name) or {}, checks.get(name), jobs.get(name), judged)
         for name, spec in specs.items()
     ]
-    return {"host": host, "hosts": known_hosts(svc), "services": rows}
+    states = Hosts.of(svc.redis, svc.keys, svc.settings).describe()
+    mine = next((h for h in states if h["host"] == host), None)
+    return {
+        "host": host,
+        "hosts": [h["host"] for h in states],
+        "host_states": states,
+        "online": bool(mine and mine["online"]),
+        "last_seen": mine["last_seen"] if mine else None,
+        "seen_by": host if published else svc.settings.hostname,
+        "view_at": published["at"] if published else None,
+        "services": rows,
+    }
+
+
+def remote_catalog(published: dict[str, Any]) -> tuple[dict[str, ServiceSpec], dict[str, Any]]:
+    """The specs and health checks a host's worker published, as the API's own would be."""
+    specs, checks = {}, {}
+    for name, e in published["services"].items():
+        specs[name] = ServiceSpec(
+            name=name,
+            title=e["title"],
+            role=e["role"],
+            argv=tuple(e["argv"]),
+            host=e["host"],
+            port=e["port"],
+            base_url=e["base_url"],
+            health_url=e["health_url"],
+            start_deadline_s=0,
+            install_hint=e["install_hint"],
+            setting=e.get("setting", ""),
+        )
+        if e.get("health"):
+            checks[name] = e["health"]
+    return specs, checks
 
 
 def row(

@@ -33,8 +33,20 @@ def valid_name(raw: object) -> bool:
 class Hosts:
     """Reads and writes `keys.hosts` (hash: host -> last beat, epoch seconds)."""
 
-    def __init__(self, r: redis.Redis, keys: Keys, offline_after_s: float = OFFLINE_AFTER_S):
+    def __init__(
+        self,
+        r: redis.Redis,
+        keys: Keys,
+        offline_after_s: float = OFFLINE_AFTER_S,
+        forget_after_s: float = FORGET_AFTER_S,
+    ):
         self.r, self.keys, self.offline_after_s = r, keys, offline_after_s
+        self.forget_after_s = forget_after_s
+
+    @classmethod
+    def of(cls, r: redis.Redis, keys: Keys, settings: Any) -> Hosts:
+        """The registry with the deployment's ROUNDHOUSE_HOST_OFFLINE_S / _FORGET_S."""
+        return cls(r, keys, settings.host_offline_after_s, settings.host_forget_s)
 
     def beat(self, host: str, at: float | None = None) -> None:
         """A worker consuming `host.<host>` says it is alive (first call announces it)."""
@@ -43,9 +55,9 @@ class Hosts:
     announce = beat
 
     def last_seen(self) -> dict[str, float]:
-        """Host -> its last beat; hosts silent longer than FORGET_AFTER_S are dropped."""
+        """Host -> its last beat; hosts silent longer than `forget_after_s` are dropped."""
         seen = {h: float(t) for h, t in self.r.hgetall(self.keys.hosts).items()}
-        cutoff = time.time() - FORGET_AFTER_S
+        cutoff = time.time() - self.forget_after_s
         gone = [h for h, t in seen.items() if t < cutoff]
         if gone:
             self.r.hdel(self.keys.hosts, *gone)

@@ -80,6 +80,10 @@ class Keys:
         """Hash: host name -> last beat of a worker serving its host queue (core/hosts.py)."""
         return f"{self.prefix}hosts"
 
+    def host_view(self, host: str) -> str:
+        """String: JSON of the host's service catalog and health as its worker sees them."""
+        return f"{self.prefix}hostview:{host}"
+
     def services(self, host: str) -> str:
         return f"{self.prefix}services:{host}"
 

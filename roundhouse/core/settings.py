@@ -53,6 +53,7 @@ class Settings:
     worker_concurrency: int = 4
     host_offline_after_s: float = 30.0  # a host whose workers are silent this long is offline
     host_grace_s: float = 300.0  # a silent host's running jobs keep their claim this long
+    host_forget_s: float = 7 * 24 * 3600.0  # a host silent this long is no longer listed
 
     # providers (names kept from the original system)
     llm_provider: str = "openai"
@@ -158,6 +159,7 @@ _ALIASES = {
     "hf_endpoint": ("HF_ENDPOINT",),
     "hf_token": ("HF_TOKEN",),
     "environment": ("ROUNDHOUSE_ENV", "ENVIRONMENT"),
+    "host_offline_after_s": ("ROUNDHOUSE_HOST_OFFLINE_S",),
 }
 
 

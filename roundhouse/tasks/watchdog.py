@@ -32,7 +32,7 @@ def sweep(store: JobStore, enqueue: Enqueue, settings: Settings) -> list[str]:
     for job_id in store.stale(settings.stale_after_s):
         if _recover(store, enqueue, job_id, settings):
             acted.append(job_id)
-    note_waiting(store, Hosts(store.r, store.keys, settings.host_offline_after_s))
+    note_waiting(store, Hosts.of(store.r, store.keys, settings))
     store.prune()
     return acted
 

@@ -11,7 +11,7 @@ import time
 import httpx
 
 from tests.hosts.conftest import FILE, REPO_ID, SLOW_FILE, SLOW_REPO, SLOW_SIZE, file_on
-from tests.hosts.topology import Topology
+from tests.hosts.topology import COMPAT_URL, Topology
 
 MODELS = "/api/providers/models"
 
@@ -42,6 +42,40 @@ def test_same_download_deduplicated_per_host(hosts: Topology) -> None:
     assert (b["state"], b["host"]) == ("succeeded", "gpu-b"), b
     assert file_on(hosts, "gpu-a").is_file() and file_on(hosts, "gpu-b").is_file()
     assert not file_on(hosts, "api").exists()
+
+
+def service_row(c: httpx.Client, host: str, name: str) -> tuple[dict, dict]:
+    body = c.get("/api/providers/services/status", params={"host": host}).json()
+    return body, next(r for r in body["services"] if r["service"] == name)
+
+
+def test_a_service_on_gpu_b_shows_gpu_bs_own_url_and_health(hosts: Topology) -> None:
+    name = "openai-compatible"
+    with hosts.client() as c:
+        body, row = service_row(c, "gpu-b", name)
+        assert body["seen_by"] == "gpu-b" and body["online"] is True
+        assert row["url"] == COMPAT_URL and row["configured"] and row["state"] == "stopped"
+        assert not service_row(c, "gpu-a", name)[1]["configured"]  # gpu-a's settings differ
+        r = c.post("/api/providers/services/start", json={"service": name, "host": "gpu-b"})
+        assert r.status_code == 202, r.text
+        job = wait_job(c, r.json()["id"], {"succeeded", "failed"})
+        assert (job["state"], job["host"]) == ("succeeded", "gpu-b"), job
+        body, row = service_row(c, "gpu-b", name)
+        assert row["state"] == "running" and row["managed"], row
+        assert row["url"] == COMPAT_URL and row["health"]["ok"] is True, row
+        assert any("--port 8090" in _cmdline(p) for p in hosts.net.pids("gpu-b"))
+        r = c.post("/api/providers/services/stop", json={"service": name, "host": "gpu-b"})
+        assert wait_job(c, r.json()["id"], {"succeeded", "failed"})["state"] == "succeeded"
+        body, row = service_row(c, "gpu-b", name)
+        assert row["state"] == "stopped" and row["health"]["ok"] is False, row
+    assert not any("--port 8090" in _cmdline(p) for p in hosts.net.pids("api"))
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 def wait_for(c: httpx.Client, job_id: str, ok, timeout: float = 60) -> dict:  # type: ignore[no-untyped-def]

@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "rh-test-redis-password"
 TOKEN = "rh-test-api-token"
 WORKERS = ("gpu-a", "gpu-b")
+COMPAT_URL = "http://127.0.0.1:8090/v1"
 
 
 @dataclass
@@ -112,6 +113,11 @@ class Topology:
                 "LMSTUDIO_MODELS_DIR": str(self.data_dir(host) / "lmstudio"),
                 "LMSTUDIO_BASE_URL": "http://127.0.0.1:1234",
             }
+        if host == "gpu-b":  # a service only gpu-b can start, on gpu-b's own loopback
+            env["ROUNDHOUSE_COMPAT_COMMAND"] = (
+                f"{sys.executable} -m tests.fakes.service --port 8090"
+            )
+            env["ROUNDHOUSE_COMPAT_BASE_URL"] = COMPAT_URL
         return env
 
     def _start_redis(self) -> None:

@@ -15,6 +15,27 @@ STATUS = obj(
             "items": {"type": "string"},
             "description": "hosts a worker has announced (online or not)",
         },
+        "host_states": {
+            "type": "array",
+            "items": obj(
+                {
+                    "host": {"type": "string"},
+                    "last_seen": {"type": "number"},
+                    "online": {"type": "boolean"},
+                },
+                ("host", "last_seen", "online"),
+            ),
+            "description": "every known host with its last beat; offline after "
+            "ROUNDHOUSE_HOST_OFFLINE_S, forgotten after ROUNDHOUSE_HOST_FORGET_S",
+        },
+        "online": {"type": "boolean", "description": "has this host's worker beaten lately?"},
+        "last_seen": {"type": ["number", "null"]},
+        "seen_by": {
+            "type": "string",
+            "description": "whose view the URLs and health are: the host's own worker's "
+            "(published every 5 s) or, for the API's own host, the API's",
+        },
+        "view_at": {"type": ["number", "null"], "description": "when that host published it"},
         "services": {
             "type": "array",
             "items": obj(
@@ -30,7 +51,7 @@ STATUS = obj(
             ),
         },
     },
-    required=("host", "hosts", "services"),
+    required=("host", "hosts", "host_states", "online", "services"),
 )
 
 

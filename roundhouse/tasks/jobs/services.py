@@ -22,7 +22,7 @@ from roundhouse.core.settings import Settings
 from roundhouse.providers.base import Control
 from roundhouse.providers.services import launch, ports, process
 from roundhouse.providers.services.catalog import CATALOG_FIELDS, ServiceSpec, build_catalog, lookup
-from roundhouse.tasks import context
+from roundhouse.tasks import context, host_report
 from roundhouse.tasks.kinds import HOST, job_kind
 from roundhouse.tasks.service_watch import observe, start_sweeper
 
@@ -53,6 +53,7 @@ def store() -> ServiceStore:
 
 def _answer(out: dict[str, Any], host: str) -> dict[str, Any]:
     """The job result: the original's shape (status, service, port, pid, message) + extras."""
+    host_report.publish()  # the grid shows this host's view at once, not in 5 s
     return {**{k: out[k] for k in RESULT_FIELDS if k in out}, "host": host}
 
 
@@ -193,7 +194,7 @@ def prune_logs(log_dir: Path, name: str, keep: int) -> None:
 
 @signals.worker_ready.connect
 def _announce_host(sender: object = None, **_: object) -> None:
-    """Pages can pick this host; the sweeper notices when a service started here dies."""
+    """The sweeper notices when a service started here dies; the view shows what runs here."""
     services = store()
-    services.add_host(context.settings().hostname)
     start_sweeper(services, context.settings().hostname)
+    host_report.start_publisher(context.settings())

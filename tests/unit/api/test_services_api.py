@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import fakeredis
 import pytest
 from flask.testing import FlaskClient
@@ -131,3 +133,48 @@ def test_status_rows_from_records_and_health(
     assert got["flux"]["state"] == "stopped" and got["flux"]["configured"] is True
     assert got["lmstudio"]["health"]["ok"] is False
     assert got["openai-compatible"]["configured"] is False and got["flux"]["port"] == ports["flux"]
+
+
+def test_another_hosts_status_is_what_its_worker_published(
+    client: FlaskClient, fake_redis: fakeredis.FakeRedis
+) -> None:
+    """gpu's 127.0.0.1 is gpu's loopback: its URLs and health come from gpu's own worker."""
+    from roundhouse.core.host_view import HostViews
+    from roundhouse.tasks.host_report import view
+
+    port = free_port()
+    with running(port):
+        gpu = Settings(
+            hostname="gpu", ollama_base_url=f"http://127.0.0.1:{port}", health_timeout_s=0.5
+        )
+        published = view(gpu)
+    Hosts(fake_redis, Keys("rh:")).beat("gpu")
+    HostViews(fake_redis, Keys("rh:"), 60).publish("gpu", published)
+    body = client.get("/api/providers/services/status", query_string={"host": "gpu"}).json
+    ollama = {r["service"]: r for r in body["services"]}["ollama"]
+    assert ollama["url"] == f"http://127.0.0.1:{port}"  # gpu's setting, not the API's
+    assert ollama["health"]["ok"] is True and ollama["state"] == "external"
+    assert body["seen_by"] == "gpu" and body["view_at"] and body["online"] is True
+    assert {h["host"]: h["online"] for h in body["host_states"]} == {HOST: True, "gpu": True}
+
+
+def test_a_silent_host_is_offline_in_the_status(
+    client: FlaskClient, fake_redis: fakeredis.FakeRedis
+) -> None:
+    an_hour_ago = time.time() - 3600  # offline, but not forgotten yet
+    Hosts(fake_redis, Keys("rh:")).beat("gpu", at=an_hour_ago)
+    body = client.get("/api/providers/services/status", query_string={"host": "gpu"}).json
+    assert body["online"] is False and body["last_seen"] == an_hour_ago
+    assert body["seen_by"] == HOST  # nothing published: the API's own view, as before
+
+
+def test_a_host_silent_past_the_forget_period_is_no_longer_listed(
+    fake_redis: fakeredis.FakeRedis,
+) -> None:
+    settings = Settings(hostname="a", host_forget_s=60)
+    hosts = Hosts.of(fake_redis, Keys("rh:"), settings)
+    hosts.beat("old", at=1.0)
+    hosts.beat("a")
+    assert hosts.known() == ["a"]
+    assert Settings.from_env({"ROUNDHOUSE_HOST_OFFLINE_S": "12"}).host_offline_after_s == 12
+    assert Settings.from_env({"ROUNDHOUSE_HOST_FORGET_S": "60"}).host_forget_s == 60

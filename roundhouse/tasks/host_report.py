@@ -1,0 +1,69 @@
+"""Every worker publishes its host's own view: the service catalog from its settings, and the
+health of each service as checked from this host (so `127.0.0.1` means this host's loopback).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from roundhouse.core.host_view import HostViews
+from roundhouse.core.settings import Settings
+from roundhouse.providers import health
+from roundhouse.providers.services.catalog import CATALOG_FIELDS, build_catalog
+from roundhouse.tasks import context
+
+log = logging.getLogger(__name__)
+INTERVAL_S = 5.0
+HEALTH_FIELDS = ("ok", "latency_ms", "error", "checked_at")
+
+
+def view(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Service name -> what the status grid needs to show it as this host sees it."""
+    specs = build_catalog(**{k: getattr(settings, k) for k in CATALOG_FIELDS})
+    targets = [spec for spec in specs.values() if spec.health_url]
+    checks = health.check_all(targets, timeout_s=settings.health_timeout_s)
+    out = {}
+    for name, spec in specs.items():
+        check = checks.get(name)
+        out[name] = {
+            "title": spec.title,
+            "role": spec.role,
+            "argv": list(spec.argv),
+            "host": spec.host,
+            "port": spec.port,
+            "base_url": spec.base_url,
+            "health_url": spec.health_url,
+            "install_hint": spec.install_hint,
+            "setting": spec.setting,
+            "health": {k: check.get(k) for k in HEALTH_FIELDS} if check else None,
+        }
+    return out
+
+
+def views(settings: Settings) -> HostViews:
+    return HostViews(context.client(), context.keys(), settings.host_forget_s)
+
+
+def publish(settings: Settings | None = None) -> None:
+    """Publish this host's view now (after a start or stop, the grid should not wait)."""
+    settings = settings or context.settings()
+    try:
+        views(settings).publish(settings.hostname, view(settings))
+    except Exception:  # Redis away for a moment: the next round publishes again
+        log.warning("could not publish this host's service view", exc_info=True)
+
+
+def start_publisher(settings: Settings, interval_s: float = INTERVAL_S) -> threading.Event:
+    """A daemon thread publishing every `interval_s` until the returned event is set."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while True:
+            publish(settings)
+            if stop.wait(interval_s):
+                return
+
+    threading.Thread(target=loop, name="host-report", daemon=True).start()
+    return stop
