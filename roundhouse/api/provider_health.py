@@ -7,6 +7,7 @@ results go through core/health_cache.py (Redis, single-flight across API process
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any
 
 from roundhouse.api.deps import Services
@@ -38,6 +39,10 @@ def targets(settings: Settings) -> dict[str, Target]:
     """Every service we can check: the local services catalog plus OpenAI."""
     catalog = build_catalog(**{name: getattr(settings, name) for name in CATALOG_FIELDS})
     found = {name: target_for(spec) for name, spec in catalog.items()}
+    if settings.compat_api_key:
+        found["openai-compatible"] = replace(
+            found["openai-compatible"], api_key=settings.compat_api_key
+        )
     found["openai"] = openai_target(settings.openai_base_url, settings.openai_api_key)
     return found
 

@@ -72,6 +72,17 @@ def resolve_model(
     if provider == "ollama":
         ollama_names.validate(wanted)  # a malformed name is a 400, not a 409
     found = find(provider, wanted, listed)
+    embedding = find(provider, wanted, results[provider].get("embeddings", []))
+    if found is None and embedding is not None:
+        raise Conflict(
+            f"'{embedding}' is an embedding model: it turns text into vectors and cannot chat.",
+            hint=f"Pick a chat model for the LLM role; {DISPLAY[provider]} has: "
+            + (", ".join(listed[:10]) or "none installed yet"),
+            provider=provider,
+            model=embedding,
+            embedding=True,
+            available=listed,
+        )
     if found is None:
         where = "offered by" if provider == "openai" else "installed in"
         raise Conflict(
@@ -101,6 +112,17 @@ def _search(model: str, results: Results) -> tuple[str, str]:
             hint="Name the provider too, e.g. " + json.dumps({"llm": hits[0]}),
             candidates=hits,
         )
+    for name in LLM_SERVICES:
+        verdict = results.get(name) or {}
+        embedding = find(name, model, verdict.get("embeddings", [])) if verdict.get("ok") else None
+        if embedding is not None:
+            raise Conflict(
+                f"'{embedding}' is an embedding model: it turns text into vectors and cannot chat.",
+                hint="Pick a chat model for the LLM role (GET /api/providers/llm/models).",
+                provider=name,
+                model=embedding,
+                embedding=True,
+            )
     down = [n for n in LLM_SERVICES if not (results.get(n) or {}).get("ok")]
     raise Conflict(
         f"No running LLM backend has model '{model}'.",

@@ -15,6 +15,7 @@ from roundhouse.api import provider_health as health
 from roundhouse.api.deps import Services
 from roundhouse.api.provider_models import resolve_model
 from roundhouse.core import envfile
+from roundhouse.core.connection_catalog import fix_url, give_key
 from roundhouse.core.errors import AppError, InvalidRequest, Unavailable, VerificationFailed
 from roundhouse.core.providers import (
     ROLES,
@@ -56,15 +57,17 @@ def _action(provider: str) -> str:
 def _hint(provider: str, verdict: dict[str, Any]) -> str:
     reason = verdict.get("error") or "unknown error"
     if reason == "no API key configured":
-        return "Set OPENAI_API_KEY (in the environment or .env) and restart Roundhouse."
+        return give_key("openai").capitalize() + ", then switch again."
     if reason == "not configured":
-        return "Set ROUNDHOUSE_COMPAT_BASE_URL to your OpenAI-compatible server's URL."
+        return fix_url(SERVICE[provider]).capitalize() + ", then switch again."
+    if "HTTP 401" in reason or "HTTP 403" in reason:
+        return f"{reason}. " + give_key(SERVICE[provider]).capitalize() + "."
     where = f" at {verdict['url']}" if verdict.get("url") else ""
     service = SERVICE[provider]
     start = (
         "" if service == "openai" else f" Start it from Provider Settings (service '{service}'),"
     )
-    return f"{reason}{where}.{start} then switch again."
+    return f"{reason}{where}.{start} or {fix_url(service)}; then switch again."
 
 
 def requested(body: dict[str, Any]) -> dict[str, dict[str, str | None]]:

@@ -67,6 +67,16 @@ class Keys:
         return f"{self.prefix}lock:providers"
 
     @property
+    def connections(self) -> str:
+        """Hash: Settings field (a service URL or key) -> value set at runtime."""
+        return f"{self.prefix}connections"
+
+    @property
+    def connections_meta(self) -> str:
+        """Hash: version, updated_at, updated_by of the runtime connections."""
+        return f"{self.prefix}connections:meta"
+
+    @property
     def health(self) -> str:
         return f"{self.prefix}health"
 

@@ -27,6 +27,7 @@ class EventType(StrEnum):
     SERVICE = "service"
     HEALTH = "health"
     MODELS = "models"
+    CONNECTIONS = "connections"
 
 
 #: Fields of a job that every job event carries, in this order (DESIGN.md "event shape").

@@ -70,6 +70,7 @@ class Settings:
     lmstudio_models_dir: Path = Path("~/.lmstudio/models")
     compat_base_url: str = ""  # any OpenAI-compatible server (llama.cpp, vLLM, ...)
     compat_model: str = ""
+    compat_api_key: str = ""  # the OpenAI-compatible server's key, if it wants one
     image_provider: str = "dalle"
     image_model: str = "dall-e-3"
     flux_api_url: str = "http://127.0.0.1:8001"

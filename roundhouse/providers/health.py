@@ -90,6 +90,7 @@ def check(target: Target, timeout_s: float = 2.0) -> dict[str, Any]:
     }
     if target.kind in MODEL_KINDS and error is None:
         fields["models"] = models
+        fields["embeddings"] = embedding_models(target.kind, response)
     return _verdict(target, error is None, **fields)
 
 
@@ -108,10 +109,17 @@ def _read(target: Target, response: httpx.Response) -> tuple[str | None, list[st
     except ValueError:
         body = None
     if isinstance(body, dict) and body.get("error"):
-        return f"HTTP {response.status_code}: {str(body['error'])[:200]}", []
+        return f"HTTP {response.status_code}: {error_text(body['error'])[:200]}", []
     if not response.is_success:
         return f"HTTP {response.status_code}", []
     return None, chat_models(target.kind, body) if target.kind in MODEL_KINDS else []
+
+
+def error_text(error: Any) -> str:
+    """The words of an `error` field: Ollama's string or OpenAI's `{"message": ...}`."""
+    if isinstance(error, dict) and error.get("message"):
+        return str(error["message"])
+    return str(error)
 
 
 def check_all(items: Iterable[ServiceSpec | Target], timeout_s: float = 2.0) -> dict[str, dict]:
@@ -141,16 +149,30 @@ def _is_embedding(name: str, entry: dict[str, Any]) -> bool:
 
 def chat_models(kind: str, body: Any) -> list[str]:
     """Model names from /api/tags (Ollama) or /v1/models (the others), embeddings left out."""
+    return [name for name, embedding in _entries(kind, body) if not embedding]
+
+
+def embedding_models(kind: str, response: httpx.Response) -> list[str]:
+    """The embedding-only models, so a switch to one can say why it cannot chat."""
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    return [name for name, embedding in _entries(kind, body) if embedding]
+
+
+def _entries(kind: str, body: Any) -> list[tuple[str, bool]]:
+    """(name, is embedding-only) of every listed model."""
     if not isinstance(body, dict):
         return []
     key, field = ("models", "name") if kind == "ollama" else ("data", "id")
     entries = body.get(key) or []  # LM Studio and Ollama's /v1 send null for "none"
-    names = []
+    out = []
     for entry in entries:
         name = entry.get(field) if isinstance(entry, dict) else None
-        if isinstance(name, str) and name and not _is_embedding(name, entry):
-            names.append(name)
-    return names
+        if isinstance(name, str) and name:
+            out.append((name, _is_embedding(name, entry)))
+    return out
 
 
 def list_models(target: Target, timeout_s: float = 5.0) -> list[str]:

@@ -45,20 +45,20 @@ def make_celery(settings: Settings) -> Celery:
 
 def _register(app: Celery, kind: str) -> None:
     def task(job_id: str) -> str | None:
-        return runner.run(job_id, context.jobs(), context.settings())
+        return runner.run(job_id, context.jobs(), context.base_settings())
 
     task.__name__ = kind.replace(".", "_")
     app.task(name=kinds.task_name(kind), bind=False)(task)
 
 
-celery = make_celery(context.settings())
+celery = make_celery(context.base_settings())
 
 
 @signals.worker_ready.connect
 def _start_watchdog(sender: object = None, **_: object) -> None:
     """Every worker sweeps for lost jobs (a Redis lock makes it one sweep per interval)."""
     name = f"{os.getpid()}@{socket.gethostname()}"
-    settings = context.settings()
+    settings = context.base_settings()
     watchdog.start_thread(
         context.jobs(),
         lambda job: enqueue(celery, job),

@@ -6,6 +6,7 @@ from functools import cache
 
 import redis
 
+from roundhouse.core.connections import ConnectionStore
 from roundhouse.core.jobs import JobStore, Limits
 from roundhouse.core.keys import Keys
 from roundhouse.core.redis import connect
@@ -13,18 +14,25 @@ from roundhouse.core.settings import Settings
 
 
 @cache
-def settings() -> Settings:
+def base_settings() -> Settings:
+    """This machine's own settings: the environment, then `.env`."""
     return Settings.from_env()
+
+
+def settings() -> Settings:
+    """This machine's settings with the runtime connections (URLs, keys) every host shares,
+    read now (one HGETALL), so a job uses the addresses set when it runs."""
+    return ConnectionStore(client(), keys()).apply(base_settings())
 
 
 @cache
 def keys() -> Keys:
-    return Keys(settings().key_prefix)
+    return Keys(base_settings().key_prefix)
 
 
 @cache
 def client() -> redis.Redis:
-    return connect(settings().redis_url)
+    return connect(base_settings().redis_url)
 
 
 def limits(s: Settings) -> Limits:
@@ -35,4 +43,4 @@ def limits(s: Settings) -> Limits:
 
 @cache
 def jobs() -> JobStore:
-    return JobStore(client(), keys(), limits(settings()))
+    return JobStore(client(), keys(), limits(base_settings()))

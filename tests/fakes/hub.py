@@ -97,6 +97,7 @@ class FakeHub:
         self.ranges: list[tuple[str, str, str | None]] = []
         self.requests: list[tuple[str, str, int]] = []
         self.stats_epoch = 0  # responses begun before reset_stats() stop counting
+        self.accounts: dict[str, str] = {}  # token -> user name, for /api/whoami-v2
         self._ports = (port, cdn_port)
         self._servers: list[ThreadingHTTPServer] = []
         if root is not None:
@@ -339,11 +340,20 @@ class HubHandler(_Handler):
             return self.json({"standardEnvVars": [], "harnesses": {}})
         if self.injected_failure("hub"):
             return None
+        if seg == ["api", "whoami-v2"]:
+            return self.whoami()
         if seg[:2] == ["api", "models"] and len(seg) >= 4:
             return self.api_models(f"{seg[2]}/{seg[3]}", seg[4:], query)
         if len(seg) >= 5 and seg[2] == "resolve":
             return self.resolve(f"{seg[0]}/{seg[1]}", seg[3], "/".join(seg[4:]))
         return self.error(404, None, "Not Found")
+
+    def whoami(self) -> None:
+        """The Hub's token check: the account, or 401 in the Hub's words."""
+        name = self.hub.accounts.get(self.token or "")
+        if name is None:
+            return self.error(401, None, "Invalid credentials in Authorization header")
+        return self.json({"type": "user", "id": "fake" + name, "name": name, "auth": {}})
 
     def control(self, seg: list[str]) -> None:
         if seg == ["_fake", "faults"] and self.command == "POST":

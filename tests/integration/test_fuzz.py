@@ -53,6 +53,7 @@ CHECKS = [
 #: test in this process: only schema-breaking input, which must be rejected.
 INVALID_ONLY = {
     ("POST", "/api/providers/switch"),
+    ("POST", "/api/connections/{name}"),  # a valid URL could send a test request off loopback
     ("POST", "/api/providers/services/start"),
     ("POST", "/api/providers/services/stop"),
 }
@@ -71,6 +72,7 @@ def state(stack: TestStack) -> dict[str, Any]:
         "jobs": r.zcard(keys.jobs),
         "providers": r.hgetall(keys.providers),
         "history": r.xlen(keys.providers_history),
+        "connections": (r.hgetall(keys.connections), r.hgetall(keys.connections_meta)),
         "services": services,
         "downloads": sorted(r.hkeys(keys.downloads)),
     }

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from roundhouse.api.openapi import beam, install, jobs, models, providers, services, system
+from roundhouse.api.openapi import (
+    beam,
+    connections,
+    install,
+    jobs,
+    models,
+    providers,
+    services,
+    system,
+)
 from roundhouse.api.openapi.common import components
 from roundhouse.core.settings import Settings
 from roundhouse.tasks.jobs.services import catalog
@@ -17,6 +26,7 @@ TAGS = {
     "system": "The page, live events, health, access",
     "jobs": "Jobs of every kind",
     "providers": "Active provider per role, health, switching",
+    "connections": "Service addresses and keys set at runtime",
     "services": "Local services: start, stop, watch",
     "models": "Ollama models",
     "gguf": "GGUF models from the Hugging Face Hub",
@@ -31,6 +41,7 @@ def document(settings: Settings) -> dict[str, Any]:
         system.paths(),
         jobs.paths(),
         providers.paths(),
+        connections.paths(),
         services.paths(sorted(catalog(settings))),
         models.paths(),
         install.paths(),

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from roundhouse.core.connection_catalog import give_key
 from roundhouse.core.errors import InvalidRequest, ProviderError
 from roundhouse.providers.generation.http import Endpoint, Retry
 from roundhouse.providers.generation.image import FluxImage, ImageClient, OpenAIImage
@@ -155,7 +156,7 @@ def _endpoint(
     if provider in OPENAI_PROVIDERS and not api_key:
         raise InvalidRequest(
             f"{DISPLAY[provider]}: no OpenAI API key configured",
-            hint="set OPENAI_API_KEY or give the key in the provider settings",
+            hint=give_key("openai"),
             role=role,
         )
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}

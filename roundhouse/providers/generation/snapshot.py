@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
+from roundhouse.core.connection_catalog import fix_url, give_key
+
 
 class RoleConfig(TypedDict):
     """One role's choice: which provider, which model, where it listens."""
@@ -84,12 +86,12 @@ DISPLAY = {
     "local": "local vision service",
 }
 HINTS = {
-    "openai": "check OPENAI_BASE_URL and your network",
-    "dalle": "check OPENAI_BASE_URL and your network",
-    "gpt-vision": "check OPENAI_BASE_URL and your network",
-    "ollama": "start Ollama (`ollama serve`, or start the 'ollama' service) and check its URL",
-    "lmstudio": "start the LM Studio server (`lms server start`) and check its URL",
-    "openai-compatible": "start the OpenAI-compatible server and check its base URL",
-    "flux": "start the Flux service (services/start 'flux') and check FLUX_API_URL",
-    "local": "start the local vision service (services/start 'vision'), check its URL",
+    "openai": "check your network; " + give_key("openai"),
+    "dalle": "check your network; " + give_key("openai"),
+    "gpt-vision": "check your network; " + give_key("openai"),
+    "ollama": "start Ollama (`ollama serve`, or the 'ollama' service), or " + fix_url("ollama"),
+    "lmstudio": "start the LM Studio server (`lms server start`), or " + fix_url("lmstudio"),
+    "openai-compatible": "start the OpenAI-compatible server, or " + fix_url("openai-compatible"),
+    "flux": "start the Flux service (services/start 'flux'), or " + fix_url("flux"),
+    "local": "start the local vision service (services/start 'vision'), or " + fix_url("vision"),
 }

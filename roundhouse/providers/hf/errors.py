@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from huggingface_hub import errors as hf
 
+from roundhouse.core.connection_catalog import give_key
 from roundhouse.core.errors import AppError, Forbidden, NotFound, ProviderError, Unavailable
 
 PROVIDER = "huggingface"
@@ -35,13 +36,14 @@ def hub_error(
     if isinstance(exc, hf.GatedRepoError):
         return Forbidden(
             f"{repo_id} is a gated repository: downloads need the token of an approved account",
-            hint=f"accept the licence on {page} with your account, then set HF_TOKEN to its token",
+            hint=f"accept the licence on {page} with your account, then {give_key('huggingface')}",
             repo=repo_id,
         )
     if isinstance(exc, hf.RepositoryNotFoundError):
         return NotFound(
             f"repository {repo_id} was not found on the Hub",
-            hint="check the spelling; a private repository also needs HF_TOKEN",
+            hint="check the spelling; a private repository also needs a token: "
+            + give_key("huggingface"),
             repo=repo_id,
         )
     if isinstance(exc, hf.RevisionNotFoundError):
@@ -70,7 +72,8 @@ def _http_error(exc: BaseException, endpoint: str) -> AppError:
             return ProviderError(
                 PROVIDER,
                 f"access denied (HTTP {status}): {_server_message(exc)}",
-                hint="check HF_TOKEN: it may be invalid or lack read access",
+                hint="the Hugging Face token may be invalid or lack read access: "
+                + give_key("huggingface"),
             )
         if status >= 500 or status == 429:
             return Unavailable(

@@ -10,12 +10,13 @@ from typing import Any
 
 import httpx
 
+from roundhouse.core.connection_catalog import fix_url
 from roundhouse.core.errors import InvalidRequest, NotFound, ProviderError, Unavailable
 from roundhouse.providers.ollama import names
 from roundhouse.providers.ollama.installed import InstalledModel
 
 DEFAULT_URL = "http://127.0.0.1:11434"
-START_HINT = "Start Ollama (`ollama serve`) or fix the Ollama URL in the provider settings."
+START_HINT = f"Start Ollama (`ollama serve`) or {fix_url('ollama')}."
 
 
 def error_message(response: httpx.Response) -> str:

@@ -88,6 +88,14 @@ def default_registry() -> dict[str, RemoteModel]:
             parameter_size="751.63M",
             capabilities=("completion", "tools", "thinking"),
         ),
+        make_remote(
+            "nomic-embed-text",
+            [600_000, 11_357, 17],
+            family="nomic-bert",
+            parameter_size="137M",
+            quantization="F16",
+            capabilities=("embedding",),
+        ),
     ]
     return {names.key(m.name): m for m in models}  # type: ignore[misc]
 

@@ -20,7 +20,7 @@ from tests.fakes.service import blackhole, free_port
 
 @pytest.fixture(scope="module")
 def ollama() -> Iterator[FakeOllama]:
-    with FakeOllama(installed=["llama3.2", "mistral"]) as fake:
+    with FakeOllama(installed=["llama3.2", "mistral", "nomic-embed-text"]) as fake:
         yield fake
 
 
@@ -160,6 +160,22 @@ def test_model_not_installed_is_a_409_saying_how_to_download(client: FlaskClient
     )
     assert r.status_code == 409 and "not installed in Ollama" in r.json["message"]
     assert "roundhouse pull qwen3:0.6b" in r.json["hint"] and version(client) == 0
+
+
+def test_an_embedding_model_is_a_409_saying_it_cannot_chat(client: FlaskClient) -> None:
+    r = client.post(
+        "/api/providers/switch", json={"llm": {"provider": "ollama", "model": "nomic-embed-text"}}
+    )
+    assert r.status_code == 409, r.json
+    assert r.json["message"] == (
+        "'nomic-embed-text:latest' is an embedding model: "
+        "it turns text into vectors and cannot chat."
+    )
+    assert "not installed" not in r.json["message"] and "pull" not in r.json["hint"]
+    assert "llama3.2:latest" in r.json["hint"] and r.json["embedding"] is True
+    r = client.post("/api/providers/switch", json={"llm": {"model": "nomic-embed-text:latest"}})
+    assert r.status_code == 409 and "embedding model" in r.json["message"]
+    assert version(client) == 0
 
 
 def test_model_only_finds_its_backend_or_lists_candidates(client: FlaskClient) -> None:

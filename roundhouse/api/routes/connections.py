@@ -1,0 +1,31 @@
+"""/api/connections: service addresses and keys set at runtime (tested first, keys masked)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from roundhouse.api.body import json_object
+from roundhouse.api.connection_change import FIELDS, change
+from roundhouse.api.deps import base_services, services
+from roundhouse.core.connections import ConnectionStore
+from roundhouse.core.errors import InvalidRequest
+
+bp = Blueprint("connections", __name__, url_prefix="/api/connections")
+
+
+@bp.get("")
+def list_connections():  # type: ignore[no-untyped-def]
+    """Every connection: URL and its source (runtime or default), key set or not (masked)."""
+    base = base_services()
+    return jsonify(ConnectionStore(base.redis, base.keys).public(base.settings))
+
+
+@bp.post("/<name>")
+def set_connection(name: str):  # type: ignore[no-untyped-def]
+    """Set a URL and/or key (or reset them), tested against the service before it is saved."""
+    body = json_object(FIELDS)
+    by = body.get("by")
+    if by is not None and (not isinstance(by, str) or len(by) > 100 or not by.isprintable()):
+        raise InvalidRequest("'by' must be a short printable name.")
+    by = by or request.headers.get("X-Roundhouse-User") or f"api ({request.remote_addr})"
+    return jsonify(change(services(), name, body, by))
