@@ -19,6 +19,7 @@ run: $(STAMP)
 
 browser:
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-axe.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
