@@ -10,8 +10,8 @@ from roundhouse.tasks import kinds
 
 
 def queue_for(kind: kinds.Kind, params: dict[str, Any], hostname: str) -> str:
-    """Work bound to a machine goes to that machine's queue (default: this one)."""
-    if kind.queue == kinds.HOST:
+    """Work bound to a machine, or sent to a named host, goes to that host's queue."""
+    if kind.queue == kinds.HOST or params.get("host"):
         return f"host.{params.get('host') or hostname}"
     return kind.queue
 

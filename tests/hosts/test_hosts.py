@@ -10,8 +10,19 @@ import time
 
 import httpx
 
-from tests.hosts.conftest import FILE, REPO_ID, SLOW_FILE, SLOW_REPO, SLOW_SIZE, file_on
-from tests.hosts.topology import COMPAT_URL, Topology
+from tests.hosts.conftest import (
+    FILE,
+    QUANT,
+    REPO_ID,
+    SLOW_FILE,
+    SLOW_REPO,
+    SLOW_SIZE,
+    SOLO_FILE,
+    SOLO_REPO,
+    file_on,
+)
+from tests.hosts.topology import COMPAT_URL, TOKEN, Topology
+from tests.wsclient import Live, final
 
 MODELS = "/api/providers/models"
 
@@ -25,6 +36,47 @@ def wait_job(c: httpx.Client, job_id: str, states: set[str], timeout: float = 60
             return job
         time.sleep(0.1)
     raise TimeoutError(f"job {job_id} still {job.get('state')}: {job}")
+
+
+def ollama_names(hosts: Topology, host: str) -> set[str]:
+    tags = hosts.get_json(host, "http://127.0.0.1:11434/api/tags")
+    return {m["name"].lower() for m in tags["models"]}  # type: ignore[index]
+
+
+def test_pull_on_gpu_a_and_install_on_gpu_b_each_land_only_there(hosts: Topology) -> None:
+    ws = Live(hosts.ws_url, {"subscribe": "all"}, Authorization=f"Bearer {TOKEN}")
+    try:
+        with hosts.client() as c:
+            pull = c.post(f"{MODELS}/download", json={"model": "qwen3:0.6b", "host": "gpu-a"})
+            install = c.post(
+                f"{MODELS}/install",
+                json={"repo_id": SOLO_REPO, "quant": QUANT, "targets": ["ollama"], "host": "gpu-b"},
+            )
+            assert pull.status_code == 202 and install.status_code == 202, (pull.text, install.text)
+            ids = {pull.json()["id"]: "gpu-a", install.json()["id"]: "gpu-b"}
+            ended: set[str] = set()
+
+            def both_ended(frame: dict) -> bool:
+                if frame.get("id") in ids and final(frame):
+                    ended.add(frame["id"])
+                return ended == set(ids)
+
+            frames = ws.until(both_ended, timeout=90)
+            jobs = {job_id: c.get(f"/api/jobs/{job_id}").json() for job_id in ids}
+    finally:
+        ws.close()
+    for job_id, host in ids.items():
+        assert (jobs[job_id]["state"], jobs[job_id]["host"]) == ("succeeded", host), jobs[job_id]
+        live = [f for f in frames if f.get("id") == job_id and f.get("event") == "progress"]
+        assert live, f"no live progress of {job_id} reached the API's WebSocket"
+    gguf_name = f"hf.co/{SOLO_REPO}:{QUANT}".lower()
+    assert "qwen3:0.6b" in ollama_names(hosts, "gpu-a")
+    assert "qwen3:0.6b" not in ollama_names(hosts, "gpu-b")
+    assert gguf_name in ollama_names(hosts, "gpu-b")
+    assert gguf_name not in ollama_names(hosts, "gpu-a")
+    assert file_on(hosts, "gpu-b", SOLO_REPO, SOLO_FILE).is_file()
+    assert not file_on(hosts, "gpu-a", SOLO_REPO, SOLO_FILE).exists()
+    assert not file_on(hosts, "api", SOLO_REPO, SOLO_FILE).exists()
 
 
 def test_same_download_deduplicated_per_host(hosts: Topology) -> None:

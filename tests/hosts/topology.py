@@ -46,6 +46,10 @@ class Topology:
         return f"http://{self.net.hosts['api']}:8000"
 
     @property
+    def ws_url(self) -> str:
+        return self.api_url.replace("http://", "ws://") + "/ws"
+
+    @property
     def redis_url(self) -> str:
         return f"redis://:{PASSWORD}@{self.net.hosts['redis']}:6379/0"
 

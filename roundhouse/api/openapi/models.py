@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from roundhouse.api.openapi.common import accepted, json_ok, obj, op, path_param, ref
+from roundhouse.api.openapi.common import HOST, accepted, json_ok, obj, op, path_param, ref
 
 TAG = "models"
 BACKEND = obj(
@@ -34,6 +34,12 @@ PULL = obj(
     {
         "provider": {"type": "string", "enum": ["ollama"], "default": "ollama"},
         "model": {"type": "string", "description": "[host/][namespace/]model[:tag]"},
+        "host": {
+            **HOST,
+            "description": "run the pull on this host's worker, into that host's own Ollama "
+            "(its OLLAMA_BASE_URL); a known, online host, else a 400 listing `known`. Without "
+            "it: any worker, into the API's OLLAMA_BASE_URL.",
+        },
     },
     ("model",),
     closed=True,

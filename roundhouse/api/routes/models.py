@@ -9,7 +9,8 @@ from flask import Blueprint, jsonify, request
 
 from roundhouse.api import installed, pull_stream
 from roundhouse.api.body import json_object
-from roundhouse.api.deps import services, settings
+from roundhouse.api.deps import host_of, services, settings
+from roundhouse.api.remote_ollama import host_ollama_answers
 from roundhouse.api.submit import accepted, submit
 from roundhouse.core import feed
 from roundhouse.core.errors import Conflict, InvalidRequest, NotFound
@@ -86,15 +87,23 @@ def _model_param(body: dict[str, Any]) -> str:
         raise InvalidRequest(exc.message, hint=names.GRAMMAR, field="model") from None
 
 
-def start_pull(model: str, update: bool = False) -> tuple[dict[str, Any], bool]:
-    """A pull job for `model` (or the running one it joins), its place in line shown at once."""
+def start_pull(
+    model: str, update: bool = False, host: str | None = None
+) -> tuple[dict[str, Any], bool]:
+    """A pull job for `model` (or the running one it joins), its place in line shown at once.
+
+    With `host` it runs on that host's queue, into that host's own Ollama.
+    """
     svc = services()
-    url = svc.settings.ollama_base_url
-    params = {"model": model, "ollama_url": url, "update": update}
-    job, created = submit(pulls.KIND, params, dedup=pulls.dedup_key(url, model))
+    url = "" if host else svc.settings.ollama_base_url
+    params: dict[str, Any] = {"model": model, "ollama_url": url, "update": update}
+    if host:
+        params["host"] = host
+    job, created = submit(pulls.KIND, params, dedup=pulls.dedup_key(url, model, host))
     if created:
         s = svc.settings
-        slots = Slots(svc.redis, svc.keys, pulls.pool(url), s.ollama_max_pulls, s.stale_after_s)
+        pool = pulls.pool(url, host)
+        slots = Slots(svc.redis, svc.keys, pool, s.ollama_max_pulls, s.stale_after_s)
         place = slots.place(job["id"])
         if place:
             fields = {"message": waiting_message(place), "place": place}
@@ -105,10 +114,15 @@ def start_pull(model: str, update: bool = False) -> tuple[dict[str, Any], bool]:
 
 @bp.post("/download")
 def download():  # type: ignore[no-untyped-def]
-    model = _model_param(json_object({"provider", "model"}))
-    with _client() as client:
-        client.version()  # Ollama down: 503 with what to do, before any job exists
-    job, created = start_pull(model)
+    body = json_object({"provider", "model", "host"})
+    model = _model_param(body)
+    host = host_of(body["host"]) if body.get("host") is not None else None
+    if host is None:
+        with _client() as client:
+            client.version()  # Ollama down: 503 with what to do, before any job exists
+    else:
+        host_ollama_answers(host)
+    job, created = start_pull(model, host=host)
     if "text/event-stream" in request.headers.get("Accept", ""):
         return pull_stream.stream(services(), job)
     return accepted(job, created)

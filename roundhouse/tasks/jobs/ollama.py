@@ -34,18 +34,34 @@ def host_of(url: str) -> str:
     return f"{parts.hostname or 'localhost'}:{parts.port or 11434}"
 
 
-def pool(url: str) -> str:
-    return f"ollama:{host_of(url)}"
+def ollama_id(url: str, host: str | None = None) -> str:
+    """Which Ollama: a pull sent to a host uses that host's own (`@gpu`), else the URL's."""
+    return f"@{host}" if host else host_of(url)
 
 
-def dedup_key(url: str, model: str) -> str:
+def pool(url: str, host: str | None = None) -> str:
+    return f"ollama:{ollama_id(url, host)}"
+
+
+def dedup_key(url: str, model: str, host: str | None = None) -> str:
     """Same model on the same Ollama = same artifact, whatever the spelling of the name."""
-    return f"ollama.pull:{host_of(url)}:{ollama.names.key(model)}"
+    return f"ollama.pull:{ollama_id(url, host)}:{ollama.names.key(model)}"
 
 
-def slots_for(url: str) -> Slots:
+def target(params: dict[str, Any]) -> tuple[str, str | None]:
+    """The URL this worker pulls into and the host the pull was sent to (None: any worker).
+
+    A pull sent to a host runs on that host's queue against the host's own OLLAMA_BASE_URL.
+    """
+    host = params.get("host") or None
+    url = "" if host else params.get("ollama_url") or ""
+    return url or context.settings().ollama_base_url, host
+
+
+def slots_for(url: str, host: str | None = None) -> Slots:
     s = context.settings()
-    return Slots(context.client(), context.keys(), pool(url), s.ollama_max_pulls, s.stale_after_s)
+    name = pool(url, host)
+    return Slots(context.client(), context.keys(), name, s.ollama_max_pulls, s.stale_after_s)
 
 
 def publish_models(action: str, model: str, url: str) -> None:
@@ -129,8 +145,7 @@ def _size(n: int) -> str:
 def admit(job: dict[str, Any]) -> bool:
     """Before the claim: a pull whose turn has not come stays `queued` (no claim, no attempt
     counted) with its place shown, and is sent again shortly."""
-    url = job["params"].get("ollama_url") or context.settings().ollama_base_url
-    place = slots_for(url).place(job["id"])
+    place = slots_for(*target(job["params"])).place(job["id"])
     if not place:
         return True
     if place != job.get("place"):
@@ -145,8 +160,8 @@ def pull(job: dict[str, Any], control: Control) -> dict[str, Any]:
     """Wait for a slot, then stream POST /api/pull; cancel/pause close the stream (Ollama keeps
     the bytes, so the next pull resumes)."""
     params = job["params"]
-    url = params.get("ollama_url") or context.settings().ollama_base_url
-    slots = slots_for(url)
+    url, host = target(params)
+    slots = slots_for(url, host)
     place = slots.acquire(job["id"])
     if place:
         back_in_line(job, control, place)

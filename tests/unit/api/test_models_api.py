@@ -174,3 +174,33 @@ def test_sse_adapter_speaks_the_original_shape() -> None:
     assert not pull_stream.is_final(sse({"state": "succeeded", "event": "candidate"}))
     assert pull_stream.frame(json.dumps({"type": "models"})) == ""
     assert pull_stream.frame(done).startswith('data: {"status":"complete"')
+
+
+def test_a_pull_sent_to_a_host_runs_on_its_queue_into_its_own_ollama(
+    client: FlaskClient, sent: list[dict], fake_redis
+) -> None:  # type: ignore[no-untyped-def]
+    from roundhouse.core.host_view import HostViews
+    from roundhouse.core.hosts import Hosts
+    from roundhouse.core.keys import Keys
+
+    keys = Keys("rh:")
+    for host in ("gpu-a", "gpu-b"):
+        Hosts(fake_redis, keys).beat(host)
+    a = client.post(PULL, json={"model": "tiny", "host": "gpu-a"})
+    assert a.status_code == 202, a.json
+    assert a.json["params"]["host"] == "gpu-a" and a.json["params"]["ollama_url"] == ""
+    assert sent[-1]["queue"] == "host.gpu-a"
+    assert client.post(PULL, json={"model": "tiny:latest", "host": "gpu-a"}).json["joined"]
+    b = client.post(PULL, json={"model": "tiny", "host": "gpu-b"})
+    anywhere = client.post(PULL, json={"model": "tiny"})
+    assert len({a.json["id"], b.json["id"], anywhere.json["id"]}) == 3  # three Ollamas
+    assert sent[-1]["queue"] == "downloads"
+    unknown = client.post(PULL, json={"model": "tiny", "host": "nosuch"})
+    assert unknown.status_code == 400 and "nosuch" in unknown.json["message"]
+    down = {"ollama": {"base_url": "http://127.0.0.1:11434", "health": {"ok": False,
+                                                                       "error": "refused"}}}
+    HostViews(fake_redis, keys, 60).publish("gpu-b", down)
+    before = len(sent)
+    r = client.post(PULL, json={"model": "other", "host": "gpu-b"})
+    assert r.status_code == 503 and "Ollama on gpu-b" in r.json["message"]
+    assert len(sent) == before  # nothing queued
