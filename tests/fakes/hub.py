@@ -61,6 +61,9 @@ class HubRepo:
     history: set[str] = field(default_factory=set)
     gated_tokens: set[str] | None = None
     private_tokens: set[str] | None = None
+    downloads: int = 0
+    likes: int = 0
+    license: str | None = None
 
 
 @dataclass
@@ -342,6 +345,8 @@ class HubHandler(_Handler):
             return None
         if seg == ["api", "whoami-v2"]:
             return self.whoami()
+        if seg == ["api", "models"]:
+            return self.list_models(query)
         if seg[:2] == ["api", "models"] and len(seg) >= 4:
             return self.api_models(f"{seg[2]}/{seg[3]}", seg[4:], query)
         if len(seg) >= 5 and seg[2] == "resolve":
@@ -419,6 +424,29 @@ class HubHandler(_Handler):
         }
         return self.reply(302, f"Found. Redirecting to {location}".encode(), headers)
 
+    def list_models(self, query: dict[str, list[str]]) -> None:
+        """GET /api/models: filter (tags, all must match), search (in the id), sort (descending,
+        as the Hub does), limit, expand (only those fields besides _id and id)."""
+        wanted = set(query.get("filter", []))
+        needle = query.get("search", [""])[0].lower()
+        rows = []
+        for repo_id, repo in sorted(self.hub.repos.items()):
+            if repo.private_tokens is not None:
+                continue
+            info = model_json(repo_id, repo, repo.commit, False)
+            if wanted <= set(info["tags"]) and needle in repo_id.lower():
+                rows.append(info)
+        key = {"downloads": "downloads", "likes": "likes", "lastModified": "lastModified"}.get(
+            query.get("sort", [""])[0]
+        )
+        if key:
+            rows.sort(key=lambda row: row[key], reverse=True)
+        rows = rows[: int(query.get("limit", ["1000"])[0])]
+        expand = query.get("expand")
+        default = ("id", "likes", "downloads", "tags", "pipeline_tag", "library_name", "createdAt")
+        keep = {"_id", "id", *(expand or default)}
+        return self.json([{k: v for k, v in row.items() if k in keep} for row in rows])
+
     def api_models(self, repo_id: str, rest: list[str], query: dict[str, list[str]]) -> None:
         repo = self.repo_or_error(repo_id, files=False)
         if repo is None:
@@ -483,8 +511,14 @@ def model_json(repo_id: str, repo: HubRepo, commit: str, blobs: bool) -> dict[st
         "disabled": False,
         "lastModified": "2025-03-12T10:30:05.000Z",
         "createdAt": "2025-03-01T00:00:00.000Z",
-        "tags": ["gguf"],
+        "tags": ["gguf", *([f"license:{repo.license}"] if repo.license else [])]
+        if any(p.endswith(".gguf") for p in repo.files)
+        else [],
         "library_name": "gguf",
+        "pipeline_tag": "text-generation",
+        "downloads": repo.downloads,
+        "likes": repo.likes,
+        **({"cardData": {"license": repo.license}} if repo.license else {}),
         "siblings": siblings,
     }
 

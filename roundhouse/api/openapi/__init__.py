@@ -13,6 +13,7 @@ from roundhouse.api.openapi import (
     connections,
     install,
     jobs,
+    library,
     models,
     providers,
     services,
@@ -45,6 +46,7 @@ def document(settings: Settings) -> dict[str, Any]:
         services.paths(sorted(catalog(settings))),
         models.paths(),
         install.paths(),
+        library.paths(),
         beam.paths(),
     ):
         paths.update(part)

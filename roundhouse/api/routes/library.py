@@ -1,0 +1,56 @@
+"""/api/library: search the Hub for GGUF repos, and a repo's page with a fit verdict per file."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from roundhouse.api import card
+from roundhouse.api.body import int_arg
+from roundhouse.api.deps import hosts, services
+from roundhouse.api.library_fit import fit
+from roundhouse.core.disk import DiskReservations
+from roundhouse.core.errors import InvalidRequest
+from roundhouse.providers import catalog
+from roundhouse.providers.hf import free_bytes, library
+from roundhouse.tasks.jobs import gguf_params as gp
+from roundhouse.tasks.jobs import gguf_stages as st
+
+bp = Blueprint("library", __name__, url_prefix="/api/library")
+MAX_QUERY = 200
+
+
+@bp.get("/search")
+def search():  # type: ignore[no-untyped-def]
+    """GGUF repos on the Hub matching `q`, most downloaded first."""
+    query = request.args.get("q", "").strip()
+    if len(query) > MAX_QUERY or not query.isprintable():
+        raise InvalidRequest(f"q must be printable text of at most {MAX_QUERY} characters.")
+    s = services().settings
+    limit = int_arg("limit", library.SEARCH_LIMIT, 1, 100)
+    found = library.search(s.hf_endpoint, s.hf_token or None, query, limit)
+    return jsonify({"query": query, "models": found})
+
+
+@bp.get("/repo/<namespace>/<name>")
+def repo(namespace: str, name: str):  # type: ignore[no-untyped-def]
+    """Every GGUF of a repo (shards grouped) with size, quant and fit for the host; the card."""
+    svc = services()
+    s = svc.settings
+    host = hosts().choose_to_read(request.args.get("host"), s.hostname)
+    page = library.repo_page(s.hf_endpoint, s.hf_token or None, f"{namespace}/{name}")
+    dest = gp.dest_dir(s, page["id"])
+    local = host == s.hostname
+    ram = catalog.total_ram_bytes() if local else None
+    free = free_bytes(dest) if local else None
+    reserved = DiskReservations(svc.redis, svc.keys, host).reserved()
+    for choice in page["files"]:
+        sizes = {f: None for f in choice["files"]}
+        if choice["size"] is not None and len(choice["files"]) == 1:
+            sizes = {choice["files"][0]: choice["size"]}
+        have = st.bytes_on_disk(dest, choice["files"], sizes) if local else 0
+        choice["fit"] = fit(choice["size"], ram, free, reserved, s.disk_margin_bytes, have)
+    if not local:
+        page["fit_note"] = f"RAM and free disk are measured on {s.hostname} only; {host} unknown."
+    page["host"] = host
+    page["card_html"] = card.render(page.pop("readme"))
+    return jsonify(page)
