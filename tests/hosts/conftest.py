@@ -17,6 +17,8 @@ QUANT = "Q4_K_M"
 FILE = f"Tiny-{QUANT}.gguf"
 SOLO_REPO = "hosts/Solo-GGUF"
 SOLO_FILE = f"Solo-{QUANT}.gguf"
+GONE_REPO = "hosts/Gone-GGUF"
+GONE_FILE = f"Gone-{QUANT}.gguf"
 SLOW_REPO = "hosts/Slow-GGUF"
 SLOW_FILE = f"Slow-{QUANT}.gguf"
 SLOW_SIZE = 2 * 1024 * 1024
@@ -35,6 +37,8 @@ def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     (hub_root / REPO_ID / FILE).write_bytes(gguf_bytes(256 * 1024))
     (hub_root / SOLO_REPO).mkdir(parents=True)
     (hub_root / SOLO_REPO / SOLO_FILE).write_bytes(gguf_bytes(256 * 1024, name="Solo"))
+    (hub_root / GONE_REPO).mkdir(parents=True)
+    (hub_root / GONE_REPO / GONE_FILE).write_bytes(gguf_bytes(256 * 1024, name="Gone"))
     (hub_root / SLOW_REPO).mkdir(parents=True)
     (hub_root / SLOW_REPO / SLOW_FILE).write_bytes(gguf_bytes(SLOW_SIZE, name="Slow"))
     topo = Topology(root / "run", hub_root)

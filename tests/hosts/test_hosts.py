@@ -12,6 +12,8 @@ import httpx
 
 from tests.hosts.conftest import (
     FILE,
+    GONE_FILE,
+    GONE_REPO,
     QUANT,
     REPO_ID,
     SLOW_FILE,
@@ -25,6 +27,7 @@ from tests.hosts.topology import COMPAT_URL, TOKEN, Topology
 from tests.wsclient import Live, final
 
 MODELS = "/api/providers/models"
+DONE = {"succeeded", "failed", "cancelled"}
 
 
 def wait_job(c: httpx.Client, job_id: str, states: set[str], timeout: float = 60) -> dict:
@@ -128,6 +131,32 @@ def _cmdline(pid: int) -> str:
         return open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+def test_import_and_delete_of_a_file_on_gpu_b_run_on_gpu_b(hosts: Topology) -> None:
+    with hosts.client() as c:
+        body = {"repo_id": GONE_REPO, "file": GONE_FILE, "host": "gpu-b"}
+        fetched = wait_job(c, c.post(f"{MODELS}/hf-download", json=body).json()["id"], DONE)
+        assert fetched["state"] == "succeeded", fetched
+        file_id = fetched["result"]["file_id"]
+        path = file_on(hosts, "gpu-b", GONE_REPO, GONE_FILE)
+        assert path.is_file()
+        r = c.post(f"{MODELS}/import", json={"file_id": file_id, "targets": ["ollama"]})
+        assert r.status_code == 202, r.text
+        imported = wait_job(c, r.json()["id"], DONE)
+        assert (imported["state"], imported["host"]) == ("succeeded", "gpu-b"), imported
+        name = f"hf.co/{GONE_REPO}:{QUANT}".lower()
+        assert name in ollama_names(hosts, "gpu-b") and name not in ollama_names(hosts, "gpu-a")
+        r = c.delete(f"{MODELS}/files/{file_id}")
+        assert r.status_code == 202, r.text
+        deleted = wait_job(c, r.json()["id"], DONE)
+        assert (deleted["kind"], deleted["state"], deleted["host"]) == (
+            "model.delete",
+            "succeeded",
+            "gpu-b",
+        ), deleted
+        assert not path.exists()
+        assert file_id not in {f["id"] for f in c.get(f"{MODELS}/files").json()["files"]}
 
 
 def wait_for(c: httpx.Client, job_id: str, ok, timeout: float = 60) -> dict:  # type: ignore[no-untyped-def]

@@ -128,9 +128,11 @@ def paths() -> dict[str, Any]:
         f"{base}/files/{{file_id}}": {
             "parameters": [FILE_ID],
             "delete": op(
-                "Remove a downloaded model's files",
+                "Remove a downloaded model's files: at once on the API's own host (200), by a "
+                "model.delete job on the file's host otherwise (202)",
                 TAG,
-                {"200": json_ok({"type": "object"})},
+                {"200": json_ok({"type": "object"}), "202": accepted()},
+                "400",
                 "404",
                 "409",
             ),

@@ -134,7 +134,14 @@ def list_files():  # type: ignore[no-untyped-def]
 
 @bp.delete("/files/<file_id>")
 def delete_file(file_id: str):  # type: ignore[no-untyped-def]
+    """On this machine at once (200); on another host by a model.delete job there (202)."""
     svc = services()
+    record = _downloads().get(file_id)
+    if record.get("host") not in (None, svc.settings.hostname):
+        gguf_files.refuse_while_downloading(svc.redis, svc.keys, record)
+        params = {"file_id": record["id"], "host": host_of(record["host"])}
+        job, created = submit("model.delete", params, dedup=f"model.delete:{record['id']}")
+        return accepted(job, created)
     done = gguf_files.uninstall_download(svc.settings, svc.redis, svc.keys, _downloads(), file_id)
     _announce("huggingface", "deleted", file_id=file_id)
     return jsonify(done)

@@ -116,18 +116,26 @@ def remove_files(s: Settings, record: dict[str, Any]) -> list[str]:
     return removed
 
 
-def uninstall_download(
-    s: Settings, r: redis.Redis, keys: Keys, downloads: Downloads, rid: str
-) -> dict[str, Any]:
-    """Remove a downloaded model from disk and forget it; refused while a job downloads it."""
-    record = downloads.get(rid)
+def refuse_while_downloading(r: redis.Redis, keys: Keys, record: dict[str, Any]) -> None:
+    """409 while a live job downloads the record's files."""
     owner = busy_job(r, keys, record)
     if owner:
         raise Conflict(
             f"job {owner} is downloading this file", hint="cancel that job first", job_id=owner
         )
+
+
+def uninstall_download(
+    s: Settings, r: redis.Redis, keys: Keys, downloads: Downloads, rid: str
+) -> dict[str, Any]:
+    """Remove a downloaded model from disk and forget it; refused while a job downloads it."""
+    record = downloads.get(rid)
+    refuse_while_downloading(r, keys, record)
     if record.get("host") not in (None, s.hostname):
-        raise Conflict(f"this file is on {record['host']}; remove it from there")
+        raise Conflict(
+            f"this file is on {record['host']}, not {s.hostname}",
+            hint="DELETE /api/providers/models/files/<id> removes it there (a model.delete job)",
+        )
     removed = remove_files(s, record)
     downloads.delete(rid)
     return {"id": rid, "removed": removed, "imports_kept": record.get("imports", {})}
