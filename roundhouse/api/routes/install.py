@@ -16,6 +16,7 @@ from roundhouse.core.errors import InvalidRequest
 from roundhouse.providers import hf, lmstudio_files
 from roundhouse.tasks.jobs import gguf_files
 from roundhouse.tasks.jobs import gguf_params as gp
+from roundhouse.tasks.jobs import gguf_preflight as preflight
 from roundhouse.tasks.jobs import gguf_stages as st
 
 bp = Blueprint("install", __name__, url_prefix="/api/providers/models")
@@ -63,6 +64,9 @@ def install():  # type: ignore[no-untyped-def]
     if "ollama" in targets:  # a bad name is a 400 before the Hub is asked anything
         repo = hf.validate_repo_id(body.get("repo_id"))  # type: ignore[arg-type]
         gp.ollama_name_of(body, repo, gp.wanted_files(body)[0])
+    dropped: dict[str, str] = {}
+    if host_of(body.get("host")) == services().settings.hostname:  # before the Hub is asked
+        targets, dropped = preflight.choose(services().settings, targets, "targets" in body)
     params = _fetch_params(body)
     if "ollama" in targets and gp.is_split(params["files"]):
         raise InvalidRequest(
@@ -71,10 +75,14 @@ def install():  # type: ignore[no-untyped-def]
             files=params["files"],
         )
     params |= {"targets": targets, "replace": bool(body.get("replace"))}
+    if dropped:
+        params["dropped"] = dropped
     if "ollama" in targets:
         params["ollama_name"] = gp.ollama_name_of(body, params["repo_id"], params["quant"])
     key = gp.dedup_key("model.install", params["host"], params["repo_id"], params["files"])
-    return accepted(*submit("model.install", params, dedup=key + ":" + ",".join(targets)))
+    message = f"Queued ({preflight.note(dropped)})" if dropped else "Queued"
+    job = submit("model.install", params, dedup=key + ":" + ",".join(targets), message=message)
+    return accepted(*job)
 
 
 @bp.post("/hf-download")

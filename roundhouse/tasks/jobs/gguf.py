@@ -13,10 +13,11 @@ from typing import Any
 from roundhouse.core import feed
 from roundhouse.core.disk import DiskReservations
 from roundhouse.core.downloads import Downloads
-from roundhouse.core.errors import NotFound
+from roundhouse.core.errors import AppError, NotFound
 from roundhouse.core.models import now
 from roundhouse.providers.base import Control
 from roundhouse.tasks import attempts, context
+from roundhouse.tasks.jobs import gguf_preflight as preflight
 from roundhouse.tasks.jobs import gguf_stages as st
 from roundhouse.tasks.jobs import gguf_targets as tg
 from roundhouse.tasks.jobs.gguf_params import dest_dir
@@ -94,18 +95,18 @@ def install_into(
 ) -> dict[str, Any]:
     """import into each target, confirm it is listed, then one test prompt per target."""
     s, p = context.settings(), job["params"]
-    targets, found = p["targets"], {}
+    targets, found, failed = p["targets"], {}, {}
     stages.enter("import", f"Importing into {' and '.join(targets)}")
     for i, target in enumerate(targets):
         stages.part(i, len(targets))
-        if target == "ollama":
-            sha = record["files"][0].get("sha256")
-            found["ollama"] = tg.to_ollama(s, paths, sha, p["ollama_name"], stages)
-            _downloads().add_import(record["id"], "ollama", found["ollama"])
-        else:
-            placed = tg.to_lmstudio(s, paths, record["repo_id"], stages, bool(p.get("replace")))
-            _downloads().add_import(record["id"], "lmstudio", placed)
-            found["lmstudio"] = tg.confirm_lmstudio(s, paths[0].name, stages)
+        try:
+            found[target] = import_one(s, p, target, record, paths, stages)
+        except AppError as exc:
+            if len(targets) == 1:
+                raise
+            failed[target] = exc.message.removeprefix(f"{target}: ")
+    if failed and not found:
+        raise AppError("; ".join(f"{t}: {why}" for t, why in failed.items()))
     stages.enter("test", "Sending a test prompt")
     tests = {}
     for i, (target, model) in enumerate(found.items()):
@@ -113,6 +114,14 @@ def install_into(
         tests[target] = tg.test_prompt(s, target, model)
         stages.report(progress=1.0, message=f"{model} answered: {tests[target]['answer']!r}")
     _announce("installed", file_id=record["id"], models=found)
+    if failed:
+        raise AppError(
+            preflight.partial(record["repo_id"], found, failed, paths),
+            hint="Start the target that failed, then import the kept file into it (Install → "
+            "Downloaded models, or POST /api/providers/models/import with its file_id).",
+            file_id=record["id"],
+            models=found,
+        )
     where = ", ".join(f"{t} as {m}" for t, m in found.items())
     return {
         "file_id": record["id"],
@@ -122,10 +131,26 @@ def install_into(
     }
 
 
+def import_one(
+    s: Any, p: dict[str, Any], target: str, record: dict[str, Any], paths: list[Path], stages: Any
+) -> str:
+    """Import into one target and confirm it is listed; the name it is listed under."""
+    if target == "ollama":
+        sha = record["files"][0].get("sha256")
+        name = tg.to_ollama(s, paths, sha, p["ollama_name"], stages)
+        _downloads().add_import(record["id"], "ollama", name)
+        return name
+    placed = tg.to_lmstudio(s, paths, record["repo_id"], stages, bool(p.get("replace")))
+    _downloads().add_import(record["id"], "lmstudio", placed)
+    return tg.confirm_lmstudio(s, paths[0].name, stages)
+
+
 @job_kind("model.install", queue=HOST, resumable=True, pausable=True)
 def install(job: dict[str, Any], control: Control) -> dict[str, Any]:
     """Download, verify, import into Ollama and/or LM Studio, and test: one job, one bar."""
     stages = st.Stages(control, INSTALL)
+    stages.enter("check", "Checking " + " and ".join(job["params"]["targets"]))
+    preflight.require(context.settings(), job["params"]["targets"])
     record, paths = fetch(job, stages)
     return {**install_into(job, stages, record, paths), "files": [str(x) for x in paths]}
 
