@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from roundhouse.cli.stack import Stack, free_port
+from roundhouse.cli.stack import Stack, free_port, wait_port
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.keys import Keys
 from roundhouse.core.redis import connect
@@ -74,3 +77,24 @@ def start_stack(tmp: Path, redis_base: str, env: dict[str, str] | None = None,
         stack.stop()
         raise
     return TestStack(stack, url, port, redis_url, prefix)
+
+
+def start_flower(ts: TestStack) -> str:
+    """Flower on the stack's broker, its HTTP API open (Flower 2 locks it by default)."""
+    port = free_port()
+    env = {**ts.stack.env, "FLOWER_UNAUTHENTICATED_API": "true"}
+    assert ts.stack.logs is not None
+    out = open(ts.stack.logs / "flower.log", "ab")  # noqa: SIM115
+    argv = [sys.executable, "-m", "celery", "-A", "roundhouse.tasks.app", "flower",
+            f"--port={port}", "--address=127.0.0.1"]
+    proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    ts.stack.procs["flower"] = proc
+    wait_port(port, timeout=30, proc=proc)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # Flower has met the worker once it lists it
+        if httpx.get(f"{url}/api/workers", params={"refresh": 1}, timeout=15).json():
+            return url
+        time.sleep(0.3)
+    raise TimeoutError("Flower never saw a worker")

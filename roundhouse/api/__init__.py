@@ -8,7 +8,7 @@ from typing import Any
 import redis
 from flask import Flask
 
-from roundhouse.api import access, errors, routes
+from roundhouse.api import access, errors, metrics, routes
 from roundhouse.api.deps import Services
 from roundhouse.api.relay import Relay
 from roundhouse.core.jobs import JobStore, Limits
@@ -64,3 +64,4 @@ def _start_background(svc: Services) -> None:
 
     start_thread(svc.jobs, svc.enqueue, svc.settings)
     svc.relay.start()
+    metrics.start_publisher(svc)

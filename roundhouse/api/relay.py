@@ -11,6 +11,7 @@ import redis
 
 from roundhouse.core import feed
 from roundhouse.core.keys import Keys
+from roundhouse.core.metrics import LagHistogram
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class Relay:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self.cursor = "$"
+        self.lag = LagHistogram()  # feed write -> frame sent, for GET /metrics
 
     def subscribe(self, topics: set[str]) -> Subscription:
         self.start()

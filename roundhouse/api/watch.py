@@ -4,6 +4,7 @@ duplicates. Shared by the WebSocket and SSE endpoints."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from roundhouse.api.deps import Services
@@ -63,7 +64,11 @@ class Watch:
     def next(self, timeout: float) -> list[str]:
         """Frames for the live entries that arrive within `timeout` (none already sent)."""
         assert self.sub is not None
-        return [f for entry in self.sub.drain(timeout) if (f := self._frame(entry))]
+        entries = self.sub.drain(timeout)
+        now_ms = time.time() * 1000
+        for fid, _, _ in entries:
+            self.svc.relay.lag.observe(max(0.0, now_ms - int(fid.split("-", 1)[0])))
+        return [f for entry in entries if (f := self._frame(entry))]
 
     def _frame(self, entry: tuple[str, str, str]) -> str | None:
         fid, job_id, event = entry

@@ -14,6 +14,7 @@ from roundhouse.core.errors import Conflict, InvalidRequest
 from roundhouse.core.job_purge import JobPurge
 from roundhouse.core.job_reads import JobReads
 from roundhouse.core.keys import Keys
+from roundhouse.core.metrics import Metrics
 from roundhouse.core.models import (
     TERMINAL,
     JobState,
@@ -209,9 +210,14 @@ class JobStore(JobReads, JobPurge):
         snapshot = snapshot or self.get(job_id)
         body = {**fields, "state": state.value, "finished_at": now(), "cancel": ""}
         body.setdefault("stage", state.value)
-        return self.update(
+        seq = self.update(
             job_id, body, allowed=allowed, mode="terminal", snapshot=snapshot, run=run
         )
+        if seq is not None:
+            started = snapshot.get("started_at")
+            took = body["finished_at"] - started if isinstance(started, int | float) else None
+            Metrics(self.r, self.keys).job_finished(str(snapshot.get("kind")), state.value, took)
+        return seq
 
 
 def _flat(mapping: dict[str, str]) -> list[str]:

@@ -53,6 +53,17 @@ class Keys:
         """Hash: worker name -> last heartbeat time."""
         return f"{self.prefix}workers"
 
+    # metrics (GET /metrics)
+    @property
+    def metrics(self) -> str:
+        """Hash: counter name (`started|<kind>`, `finished|<kind>|<state>`, ...) -> value."""
+        return f"{self.prefix}metrics"
+
+    @property
+    def metrics_processes(self) -> str:
+        """Hash: API process name -> JSON of its own gauges (WebSocket clients, relay lag)."""
+        return f"{self.prefix}metrics:processes"
+
     # providers
     @property
     def providers(self) -> str:

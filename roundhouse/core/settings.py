@@ -54,6 +54,7 @@ class Settings:
     host_offline_after_s: float = 30.0  # a host whose workers are silent this long is offline
     host_grace_s: float = 300.0  # a silent host's running jobs keep their claim this long
     host_forget_s: float = 7 * 24 * 3600.0  # a host silent this long is no longer listed
+    wait_retry_s: float = 5.0  # a job waiting its turn (a download slot) looks again this often
 
     # providers (names kept from the original system)
     llm_provider: str = "openai"

@@ -6,13 +6,13 @@ import logging
 import os
 import socket
 
-from celery import Celery, signals
+from celery import Celery, Task, signals
 from kombu import Queue
 
 from roundhouse.core.settings import Settings
-from roundhouse.tasks import context, kinds, runner, watchdog
+from roundhouse.tasks import broker, context, kinds, runner, states, watchdog
 from roundhouse.tasks import jobs as _kinds  # noqa: F401  (registers every kind)
-from roundhouse.tasks.broker import Transport
+from roundhouse.tasks.describe import label
 from roundhouse.tasks.enqueue import enqueue
 
 log = logging.getLogger(__name__)
@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 def make_celery(settings: Settings) -> Celery:
     """A Celery app whose tasks are thin: only the job id crosses the broker."""
+    broker.register()  # survives Redis restarts mid-task (see broker.py)
     app = Celery("roundhouse", broker=settings.redis_url, set_as_current=False)
     app.conf.update(
         task_ignore_result=True,
@@ -33,7 +34,6 @@ def make_celery(settings: Settings) -> Celery:
             Queue(q) for q in (kinds.DEFAULT, kinds.DOWNLOADS, kinds.BEAM, settings.host_queue)
         ],
         broker_connection_retry_on_startup=True,
-        broker_transport=Transport,  # survives Redis restarts mid-task (see broker.py)
         broker_transport_options={"visibility_timeout": 3600},
         worker_concurrency=settings.worker_concurrency,
         worker_hijack_root_logger=False,
@@ -44,11 +44,20 @@ def make_celery(settings: Settings) -> Celery:
 
 
 def _register(app: Celery, kind: str) -> None:
-    def task(job_id: str) -> str | None:
-        return runner.run(job_id, context.jobs(), context.base_settings())
+    def task(self: Task, job_id: str) -> str | None:
+        ending = runner.run(job_id, context.jobs(), context.base_settings())
+        retry_label = _label(job_id) if ending.outcome == runner.WAIT else ""
+        return states.report(self, ending, retry_label)
 
     task.__name__ = kind.replace(".", "_")
-    app.task(name=kinds.task_name(kind), bind=False)(task)
+    app.task(name=kinds.task_name(kind), bind=True, throws=(states.JobFailed,))(task)
+
+
+def _label(job_id: str) -> str:
+    try:
+        return label(context.jobs().get(job_id))
+    except Exception:  # expired meanwhile: the id alone still says which job
+        return job_id
 
 
 celery = make_celery(context.base_settings())

@@ -8,12 +8,15 @@ Celery treats that as unrecoverable and the worker's main process exited: with
 Raising the transport's own connection error instead lets Celery ignore it, reconnect
 and consume again; the unacked message stays in Redis and is redelivered after the
 visibility timeout, where the runner's claim drops it.
+
+`register()` installs it as kombu's "redis" transport (see there for why not by class).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from kombu import transport as kombu_transport
 from kombu.transport import redis as kombu_redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -31,3 +34,14 @@ class Transport(kombu_redis.Transport):
     """kombu's Redis transport with the Channel above."""
 
     Channel = Channel
+
+
+def register() -> None:
+    """Make `redis://` (and `rediss://`) URLs use this transport, under kombu's own name.
+
+    Passing the class as `broker_transport` also worked for the worker, but the connection's
+    info then held a class object: `celery inspect stats` could not encode its answer, and
+    Flower could not tell which broker it was talking to. An alias keeps the name "redis".
+    """
+    for scheme in ("redis", "rediss"):
+        kombu_transport.TRANSPORT_ALIASES[scheme] = f"{__name__}:Transport"

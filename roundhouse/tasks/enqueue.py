@@ -7,6 +7,7 @@ from typing import Any
 from celery import Celery
 
 from roundhouse.tasks import kinds
+from roundhouse.tasks.describe import label
 
 
 def queue_for(kind: kinds.Kind, params: dict[str, Any], hostname: str) -> str:
@@ -16,10 +17,13 @@ def queue_for(kind: kinds.Kind, params: dict[str, Any], hostname: str) -> str:
     return kind.queue
 
 
-def enqueue(app: Celery, job: dict[str, Any]) -> None:
+def enqueue(app: Celery, job: dict[str, Any], countdown: float | None = None) -> None:
+    """Only the id crosses the broker; `argsrepr` tells an operator what the job works on."""
     app.send_task(
         kinds.task_name(job["kind"]),
         args=(job["id"],),
         task_id=job["id"],
         queue=job.get("queue") or kinds.DEFAULT,
+        argsrepr=label(job),
+        countdown=countdown or None,
     )

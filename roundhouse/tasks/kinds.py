@@ -25,7 +25,8 @@ class Kind:
     resumable: bool = False
     #: can be paused and resumed by the user (keeps partial data)
     pausable: bool = False
-    #: asked before a queued job is claimed; False means "not yet" (it re-queued itself)
+    #: asked before a queued job is claimed; False means "not yet": the job stays queued and
+    #: its task is retried after `wait_retry_s` (or sooner, if the kind sends it again itself)
     admit: Admit | None = None
 
 

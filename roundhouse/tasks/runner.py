@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from roundhouse.core.errors import AppError, Cancelled, NotFound, Paused
 from roundhouse.core.jobs import JobStore
+from roundhouse.core.metrics import Metrics
 from roundhouse.core.models import JobState, now
 from roundhouse.core.settings import Settings
 from roundhouse.tasks import kinds
@@ -15,21 +17,33 @@ from roundhouse.tasks.control import Deferred, JobControl, Superseded
 
 log = logging.getLogger(__name__)
 
+#: outcomes besides the job states: wait (back in line, retry later), skip (nothing to report)
+WAIT, SKIP = "wait", "skip"
+_MIRRORED = {s.value for s in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)}
 
-def run(job_id: str, store: JobStore, settings: Settings) -> str | None:
-    """Claim the job, run its kind's handler, record how it ended; returns the final state."""
+
+@dataclass(frozen=True)
+class Ending:
+    """How one delivery of a job's message ended: what the Celery task reports (tasks/states)."""
+
+    outcome: str
+    text: str = ""
+    retry_s: float = 0.0
+
+
+def run(job_id: str, store: JobStore, settings: Settings) -> Ending:
+    """Claim the job, run its kind's handler, record how it ended."""
     try:
         job = store.get(job_id)
     except NotFound:
         log.warning("job %s has expired or never existed; dropping its message", job_id)
-        return None
+        return Ending(SKIP)
     kind = kinds.get(job["kind"])
     if kind.admit is not None and job["state"] == JobState.QUEUED and not kind.admit(job):
-        return None  # not its turn yet: the kind kept it queued and will send it again
+        return Ending(WAIT, store.get(job_id).get("message") or "", settings.wait_retry_s)
     token = uuid.uuid4().hex
     if not _claim(store, job, token, settings):
-        log.info("job %s is %s; ignoring a duplicate delivery", job_id, job["state"])
-        return None
+        return _not_claimed(store.get(job_id))
     job = store.get(job_id)
     control = JobControl(
         store,
@@ -43,17 +57,24 @@ def run(job_id: str, store: JobStore, settings: Settings) -> str | None:
         result = kind.handler(job, control)
     except Exception as exc:
         control.close()
-        return _record_failure(store, control.snapshot, token, exc)
+        return _record_failure(store, control.snapshot, token, exc, settings)
     except BaseException:
         # The worker is being shut down hard: leave the job `running`; its heartbeat stops
         # and the watchdog re-queues or fails it as its kind promises.
         control.close()
         raise
     control.close()
-    store.finish(
-        job_id, JobState.SUCCEEDED, _success_fields(result), run=token, snapshot=control.snapshot
-    )
-    return JobState.SUCCEEDED.value
+    fields = _success_fields(result)
+    store.finish(job_id, JobState.SUCCEEDED, fields, run=token, snapshot=control.snapshot)
+    return Ending(JobState.SUCCEEDED.value, fields["message"])
+
+
+def _not_claimed(job: dict[str, Any]) -> Ending:
+    """A duplicate delivery: report the job's final state if it has one, else nothing."""
+    log.info("job %s is %s; ignoring a duplicate delivery", job["id"], job["state"])
+    if job["state"] in _MIRRORED:
+        return Ending(job["state"], job.get("error") or job.get("message") or "")
+    return Ending(SKIP)
 
 
 def _claim(store: JobStore, job: dict[str, Any], token: str, settings: Settings) -> bool:
@@ -66,12 +87,12 @@ def _claim(store: JobStore, job: dict[str, Any], token: str, settings: Settings)
         "attempts": int(job.get("attempts") or 0) + 1,
         "message": f"Started on {settings.hostname}",
     }
-    return (
-        store.update(
-            job["id"], fields, allowed=(JobState.QUEUED.value,), mode="running", snapshot=job
-        )
-        is not None
+    claimed = store.update(
+        job["id"], fields, allowed=(JobState.QUEUED.value,), mode="running", snapshot=job
     )
+    if claimed is not None and fields["attempts"] == 1:
+        Metrics(store.r, store.keys).job_started(job["kind"])
+    return claimed is not None
 
 
 def _success_fields(result: Any) -> dict[str, Any]:
@@ -88,17 +109,19 @@ def _success_fields(result: Any) -> dict[str, Any]:
     }
 
 
-def _record_failure(store: JobStore, job: dict[str, Any], token: str, exc: Exception) -> str | None:
+def _record_failure(
+    store: JobStore, job: dict[str, Any], token: str, exc: Exception, settings: Settings
+) -> Ending:
     job_id = job["id"]
     if isinstance(exc, Deferred):
         log.info("job %s went back to the queue: %s", job_id, exc)
-        return None
+        return Ending(WAIT, str(exc), settings.wait_retry_s)
     if isinstance(exc, Superseded):
         log.warning("job %s was taken over by another worker; stopping here", job_id)
-        return None
+        return Ending(SKIP)
     if isinstance(exc, Cancelled):
         store.finish(job_id, JobState.CANCELLED, {"message": "Cancelled"}, run=token, snapshot=job)
-        return JobState.CANCELLED.value
+        return Ending(JobState.CANCELLED.value, "Cancelled")
     if isinstance(exc, Paused):
         store.update(
             job_id,
@@ -115,15 +138,15 @@ def _record_failure(store: JobStore, job: dict[str, Any], token: str, exc: Excep
             run=token,
             snapshot=job,
         )
-        return JobState.PAUSED.value
+        return Ending(JobState.PAUSED.value, "Paused; resume to continue")
     fields = {"error": _user_message(exc), "message": "Failed", "speed": None, "eta": None}
     if isinstance(exc, AppError):
         fields["hint"] = exc.hint
-        log.info("job %s failed: %s", job_id, exc.message)
+        log.warning("job %s (%s) failed: %s", job_id, job.get("kind"), exc.message)
     else:
-        log.exception("job %s failed with an unexpected error", job_id, exc_info=exc)
+        log.exception("job %s (%s) failed with an unexpected error", job_id, job.get("kind"))
     store.finish(job_id, JobState.FAILED, fields, run=token, snapshot=job)
-    return JobState.FAILED.value
+    return Ending(JobState.FAILED.value, fields["error"])
 
 
 def _user_message(exc: Exception) -> str:

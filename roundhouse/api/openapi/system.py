@@ -65,6 +65,19 @@ def paths() -> dict[str, Any]:
                 guarded=False,
             )
         },
+        "/metrics": {
+            "get": op(
+                "Counts and gauges in Prometheus' text format (jobs, queues, downloads, "
+                "switches, service health, relay)",
+                TAG,
+                {
+                    "200": {
+                        "description": "Prometheus text exposition format 0.0.4",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
+            )
+        },
         "/api/openapi.json": {
             "get": op(
                 "This description (OpenAPI 3.1)",

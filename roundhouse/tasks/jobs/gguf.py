@@ -14,6 +14,7 @@ from roundhouse.core import feed
 from roundhouse.core.disk import DiskReservations
 from roundhouse.core.downloads import Downloads
 from roundhouse.core.errors import AppError, NotFound
+from roundhouse.core.metrics import Metrics
 from roundhouse.core.models import now
 from roundhouse.providers.base import Control
 from roundhouse.tasks import attempts, context
@@ -58,6 +59,7 @@ def fetch(job: dict[str, Any], stages: st.Stages) -> tuple[dict[str, Any], list[
             attempts.had_earlier_attempt(job),
             wait_s=s.stale_after_s + 10,
         )
+        Metrics(context.client(), context.keys()).bytes_downloaded(job["kind"], need)
     except OSError as exc:
         raise st.disk_full(exc, dest) from None
     finally:

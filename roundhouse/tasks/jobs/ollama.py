@@ -1,7 +1,11 @@
 """`ollama.pull`: pull a model into Ollama with live progress, at most N at once per host.
 
-A pull that finds every slot taken goes back to `queued` with its place in line and is
-re-sent with a short countdown, so no worker process sits idle waiting for a slot.
+A pull that finds every slot taken stays (or goes back to) `queued` with its place in line,
+and its task is retried after `wait_retry_s` (5 s): one Celery task in state RETRY, no worker
+process held.
+A pull that ends sends the first waiters at once and refreshes the others' places, so the
+countdown only matters when a slot frees without a release (a killed worker's heartbeat
+going stale).
 """
 
 from __future__ import annotations
@@ -11,17 +15,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from roundhouse.core import feed
+from roundhouse.core.metrics import Metrics
 from roundhouse.core.models import JobState
 from roundhouse.core.slots import Slots, waiting_message
 from roundhouse.providers import ollama
 from roundhouse.providers.base import Control
-from roundhouse.tasks import context, kinds
+from roundhouse.tasks import context
 from roundhouse.tasks.control import Deferred
+from roundhouse.tasks.enqueue import enqueue
 from roundhouse.tasks.kinds import DOWNLOADS, job_kind
 
 log = logging.getLogger(__name__)
 KIND = "ollama.pull"
-RETRY_S = 1.0
 
 
 class BackInLine(Deferred):
@@ -71,7 +76,7 @@ def publish_models(action: str, model: str, url: str) -> None:
 
 
 def back_in_line(job: dict[str, Any], control: Control, place: int) -> None:
-    """queued again with the place shown, re-sent after RETRY_S; raises BackInLine."""
+    """queued again with the place shown; raises BackInLine (the task retries later)."""
     store = context.jobs()
     run = getattr(control, "run", "") or store.r.hget(store.keys.job(job["id"]), "run") or ""
     fields = {
@@ -81,33 +86,33 @@ def back_in_line(job: dict[str, Any], control: Control, place: int) -> None:
         "message": waiting_message(place),
         "place": place,
     }
-    if store.update(job["id"], fields, allowed=(JobState.RUNNING.value,), mode="idle", run=run):
-        resend(job)
-    raise BackInLine(f"job {job['id']} waits for a download slot")
+    store.update(job["id"], fields, allowed=(JobState.RUNNING.value,), mode="idle", run=run)
+    raise BackInLine(waiting_message(place))
 
 
-def resend(job: dict[str, Any], countdown: float = RETRY_S) -> None:
+def resend(job: dict[str, Any]) -> None:
+    """Deliver a waiting pull's task now (its pending retry is then a duplicate, ignored)."""
     from roundhouse.tasks.app import celery  # the worker's app, loaded by now
 
-    celery.send_task(
-        kinds.task_name(job["kind"]),
-        args=(job["id"],),
-        task_id=job["id"],
-        queue=job.get("queue") or DOWNLOADS,
-        countdown=countdown or None,
-    )
+    enqueue(celery, {**job, "queue": job.get("queue") or DOWNLOADS})
 
 
 def wake_next(slots: Slots) -> None:
-    """Send the first waiters at once: a freed slot should not sit idle for a countdown, and a
-    waiter whose re-sent message died with a killed worker is picked up again (a duplicate
-    message is dropped by the runner's claim)."""
+    """Send the first waiters at once and show the others their new place: a freed slot should
+    not sit idle for a countdown, and a waiter whose retry died with a killed worker is picked
+    up again (a duplicate message is dropped by the runner's claim)."""
     store = context.jobs()
-    for job_id in slots.waiting()[: slots.limit]:
+    free = max(1, slots.limit - len(slots.holders()))
+    for place, job_id in enumerate(slots.waiting(), start=1 - free):
         try:
             job = store.get(job_id)
-            if job["state"] == JobState.QUEUED:
-                resend(job, countdown=0)
+            if job["state"] != JobState.QUEUED:
+                continue
+            if place <= 0:
+                resend(job)
+            elif place != job.get("place"):
+                fields = {"message": waiting_message(place), "place": place}
+                store.update(job_id, fields, allowed=(JobState.QUEUED.value,), snapshot=job)
         except Exception:  # a waiter that expired, or the broker away for a moment
             log.warning("could not wake waiting pull %s", job_id, exc_info=True)
 
@@ -151,7 +156,6 @@ def admit(job: dict[str, Any]) -> bool:
     if place != job.get("place"):
         fields = {"message": waiting_message(place), "place": place}
         context.jobs().update(job["id"], fields, allowed=(JobState.QUEUED.value,), snapshot=job)
-    resend(job)
     return False
 
 
@@ -175,5 +179,6 @@ def pull(job: dict[str, Any], control: Control) -> dict[str, Any]:
     finally:
         slots.release(job["id"])
         wake_next(slots)
+    Metrics(context.client(), context.keys()).bytes_downloaded(KIND, result["downloaded"])
     publish_models("pulled", result["model"], url)
     return {**result, "message": result_message(result, before)}

@@ -87,8 +87,37 @@ def test_cancel_and_pause_end_states(store: JobStore) -> None:
 def test_a_second_delivery_of_a_running_job_is_ignored(store: JobStore) -> None:
     job, _ = store.create("test.ok", {"v": 1})
     store.update(job["id"], {"state": "running", "run": "x"}, allowed=("queued",), mode="running")
-    assert runner.run(job["id"], store, SETTINGS) is None
+    assert runner.run(job["id"], store, SETTINGS).outcome == runner.SKIP
     assert store.get(job["id"])["state"] == "running"
+
+
+def test_each_ending_says_how_the_job_ended(store: JobStore) -> None:
+    endings = {}
+    for kind in ("test.ok", "test.provider", "test.cancel", "test.pause"):
+        job, _ = store.create(kind, {"v": 1})
+        endings[kind] = runner.run(job["id"], store, SETTINGS)
+    assert endings["test.ok"] == runner.Ending("succeeded", "All good")
+    assert endings["test.provider"] == runner.Ending("failed", "ollama: model not found")
+    assert endings["test.cancel"].outcome == "cancelled"
+    assert endings["test.pause"].outcome == "paused"
+
+
+def test_a_late_delivery_of_a_finished_job_reports_its_final_state(store: JobStore) -> None:
+    job, _ = store.create("test.provider", {"v": 1})
+    runner.run(job["id"], store, SETTINGS)
+    assert runner.run(job["id"], store, SETTINGS) == runner.Ending(
+        "failed", "ollama: model not found"
+    )
+
+
+def test_a_failed_job_is_logged_as_a_warning_with_its_id(
+    store: JobStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="roundhouse.tasks.runner"):
+        job = run(store, "test.provider")
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned and job["id"] in warned[0].getMessage()
+    assert "model not found" in warned[0].getMessage()
 
 
 def _stale_running(store: JobStore, kind: str) -> str:
