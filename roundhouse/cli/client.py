@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -42,6 +44,19 @@ class Client:
         except httpx.TransportError as exc:
             raise unreachable(self.target.url) from exc
         return decode(response, feature)
+
+    def events(self, path: str, body: dict[str, Any], feature: str = "") -> Iterator[dict]:
+        """POST and read the answer's Server-Sent Events (`data: {...}` lines) as they come."""
+        try:
+            with self.http.stream("POST", path, json=body, timeout=None) as response:
+                if not response.is_success:
+                    response.read()
+                    decode(response, feature)
+                for line in response.iter_lines():
+                    if line.startswith("data:"):
+                        yield json.loads(line[5:])
+        except httpx.TransportError as exc:
+            raise unreachable(self.target.url) from exc
 
     def close(self) -> None:
         self.http.close()

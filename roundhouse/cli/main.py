@@ -6,10 +6,19 @@ import argparse
 import sys
 
 from roundhouse.cli import up
-from roundhouse.cli.commands import beam, connect, jobs, models, services, status, switch
+from roundhouse.cli.commands import (
+    beam,
+    connect,
+    installed,
+    jobs,
+    models,
+    services,
+    status,
+    switch,
+)
 from roundhouse.cli.context import add_common
 
-COMMANDS = (up, status, switch, connect, models, services, jobs, beam)
+COMMANDS = (up, status, switch, connect, installed, models, services, jobs, beam)
 
 EPILOG = """exit codes: 0 done, 1 failed, 2 usage, 3 cancelled (or paused), 4 server unreachable,
 130 detached with Ctrl-C (the job keeps running).

@@ -17,6 +17,7 @@ Run it: `python -m tests.fakes.openai --port 8100 --api-key sk-test [--latency 0
 from __future__ import annotations
 
 import base64
+import json
 import re
 import sys
 import time
@@ -106,6 +107,8 @@ class FakeOpenAI(LoopbackService):
             raise Reject(400, "'messages' is a required property", param="messages")
         limit = body.get("max_completion_tokens") or body.get("max_tokens") or 4096
         text, finish = self._answer(messages, int(limit))
+        if body.get("stream"):
+            return self.streamed(model, text, finish)
         return Answer(
             200,
             {
@@ -127,6 +130,19 @@ class FakeOpenAI(LoopbackService):
                     "total_tokens": 10 + len(text.split()),
                 },
             },
+        )
+
+    def streamed(self, model: str, text: str, finish: str) -> Answer:
+        """stream=true: chat.completion.chunk events, a role first, a piece per word, [DONE]."""
+        base = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "object": "chat.completion.chunk"}
+        base |= {"created": int(time.time()), "model": model}
+        words = re.findall(r"\S+\s*", text)
+        deltas = [{"role": "assistant", "content": ""}, *({"content": w} for w in words)]
+        chunks = [{"index": 0, "delta": d, "logprobs": None, "finish_reason": None} for d in deltas]
+        chunks.append({"index": 0, "delta": {}, "logprobs": None, "finish_reason": finish})
+        raw = "".join(f"data: {json.dumps(base | {'choices': [c]})}\n\n" for c in chunks)
+        return Answer(
+            200, (raw + "data: [DONE]\n\n").encode(), {"Content-Type": "text/event-stream"}
         )
 
     def images(self, request: Request) -> Answer:

@@ -82,10 +82,19 @@ def show_body(inst: Installed) -> dict[str, Any]:
         "parameters": 'stop                           "<|eot_id|>"',
         "template": "{{ .Prompt }}",
         "details": details(inst),
-        "model_info": {"general.architecture": model.family, "general.parameter_count": 1},
+        "model_info": {
+            "general.architecture": model.family,
+            "general.parameter_count": 1,
+            f"{model.family}.context_length": 131072,
+        },
+        **({"license": f"{model.name} test licence"} if _has_license(model) else {}),
         "capabilities": list(model.capabilities),
         "modified_at": replies.rfc3339nano(inst.modified_at),
     }
+
+
+def _has_license(model: Any) -> bool:
+    return any(layer.media_type.endswith(".license") for layer in model.layers)
 
 
 def delete(h: Any) -> None:
