@@ -1,214 +1,205 @@
-"""python -m bench.relay: progress call in a worker -> event at a WebSocket client.
+"""python -m bench.relay: the relay's capacity and cost, against a bare forwarder, step by step.
 
-100 demo jobs on a real Celery worker (thread pool) each report 10 times a second; 500
-WebSocket clients (5 per job) on one API process (gunicorn + gevent) receive them. Latency is
-the client's receive time minus the time the worker wrote the event (both on this machine's
-clock). Then 1,000 idle clients are connected and the API process's memory is read. In the
-same run, the baseline: Celery's result backend polled every 500 ms, as celery-progress does.
+At each step the event rate goes up (jobs x 10 progress events a second, XADDed to the feed by
+a separate process, as workers do through the job script). `--clients` WebSocket clients watch
+every job, first on the Roundhouse API (one gunicorn gevent process; coalescing, lists of
+events per message) and then on the floor: a gevent process doing XREAD and sending each entry
+to every socket, with no logic (bench/_forwarder.py). Per step and server: events delivered
+to the clients per second, the server process's CPU per delivered event (from
+/proc/<pid>/stat), latency p50/p99 (client receive time minus the event's write time), and
+whether every client got every job's final state (written through the real job store).
+
+    .venv/bin/python -m bench.relay [--steps 500,1000,2000,4000,8000] [--clients 10]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
 import tempfile
-import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import psutil
+import redis
 
+from bench import _feedgen
 from bench._stack import own_stack
-from bench.stats import pct, rss_mb, table
+from bench.stats import pct
 from bench.wsclient import WsClient
-from roundhouse.cli.stack import Stack, free_port
+from roundhouse.cli.stack import Stack, free_port, wait_port
+from roundhouse.core.jobs import JobStore
+from roundhouse.core.keys import Keys
+from roundhouse.core.models import JobState
+
+FINAL = ("succeeded", "failed", "cancelled")
 
 
-def start(args: argparse.Namespace, tmp: Path) -> tuple[Stack, int]:
-    stack = own_stack(tmp)
-    stack.start_worker(
-        concurrency=args.jobs + 4, pool="threads", queues="default", loglevel="WARNING"
-    )
-    port = free_port()
-    url = stack.start_api(port)
-    stack.wait_worker(url)
-    return stack, port
+def cpu_ticks(pid: int) -> int:
+    """utime + stime of a process, in clock ticks (/proc/<pid>/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
 
 
-async def watch(
-    port: int, job_id: str, duration: float, lat: list[float], tally: dict[str, list[int]]
-) -> None:
+def worker_pid(master: int) -> int:
+    """gunicorn's one worker: the process doing the work."""
+    for _ in range(100):
+        kids = psutil.Process(master).children()
+        if kids:
+            return kids[0].pid
+        time.sleep(0.1)
+    raise RuntimeError("gunicorn started no worker")
+
+
+@dataclass
+class Tally:
+    """What the clients of one server saw during one step."""
+
+    latencies: list[float] = field(default_factory=list)
+    events: int = 0
+    messages: int = 0
+    finals: list[set[str]] = field(default_factory=list)
+
+
+async def client(port: int, tally: Tally, until: float, want: set[str]) -> None:
     ws = await WsClient.connect("127.0.0.1", port)
-    await ws.send_json({"subscribe": [job_id]})
-    first, seqs = None, []
-    end = time.monotonic() + duration
-    while time.monotonic() < end:
-        try:
-            raw = await asyncio.wait_for(ws.recv(), timeout=max(0.1, end - time.monotonic()))
-        except TimeoutError:
-            break
-        if raw is None:
-            break
-        now = time.time()
-        msg = json.loads(raw)
-        if msg.get("type") == "snapshot":
-            first = msg["jobs"][0]["seq"]
-            continue
-        seqs.append(msg["seq"])
-        lat.append((now - msg["ts"]) * 1000)
-        if msg.get("state") in ("succeeded", "failed", "cancelled"):
-            break
-    tally[job_id].append((first or 0, seqs))  # type: ignore[arg-type]
+    await ws.send_json({"subscribe": "all", "batch": True})
+    finals: set[str] = set()
+    tally.finals.append(finals)
+    with contextlib.suppress(TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+        async with asyncio.timeout_at(until):
+            while finals < want and (raw := await ws.recv()) is not None:
+                now = time.time()
+                data = json.loads(raw)
+                tally.messages += 1
+                for ev in data if isinstance(data, list) else [data]:
+                    if ev.get("type") != "job":
+                        continue
+                    tally.events += 1
+                    tally.latencies.append((now - ev["ts"]) * 1000)
+                    if ev.get("state") in FINAL:
+                        finals.add(ev["id"])
     await ws.close()
 
 
-async def live_phase(port: int, ids: list[str], per_job: int, duration: float):  # type: ignore[no-untyped-def]
-    lat: list[float] = []
-    tally: dict[str, list] = {i: [] for i in ids}
-    tasks = [watch(port, i, duration, lat, tally) for i in ids for _ in range(per_job)]
-    await asyncio.gather(*tasks)
-    return lat, tally
+class Run:
+    """One step against one server."""
+
+    def __init__(self, stack: Stack, store: JobStore, prefix: str, args: argparse.Namespace):
+        self.stack, self.store, self.prefix, self.args = stack, store, prefix, args
+
+    def step(self, port: int, pid: int, rate: int) -> dict[str, float]:
+        jobs = max(1, rate // 10)
+        ids = [self.store.create("demo.count", {})[0]["id"] for _ in range(jobs)]
+        return asyncio.run(self._step(port, pid, rate, ids))
+
+    async def _step(self, port: int, pid: int, rate: int, ids: list[str]) -> dict[str, float]:
+        tally, seconds = Tally(), self.args.seconds
+        until = asyncio.get_running_loop().time() + seconds + 15
+        tasks = [
+            asyncio.create_task(client(port, tally, until, set(ids)))
+            for _ in range(self.args.clients)
+        ]
+        await asyncio.sleep(1.0)  # connected and past their snapshot
+        tally.latencies.clear()
+        tally.events = tally.messages = 0
+        proc, out = _feedgen.start(self.stack.env["REDIS_URL"], self.prefix, ids, rate, seconds)
+        began, cpu0 = time.monotonic(), cpu_ticks(pid)
+        await asyncio.to_thread(proc.join)
+        took, cpu = time.monotonic() - began, cpu_ticks(pid) - cpu0
+        delivered = tally.events
+        for job_id in ids:
+            self.store.finish(job_id, JobState.SUCCEEDED, {"message": "done"}, allowed=("queued",))
+        await asyncio.gather(*tasks)
+        full = sum(f >= set(ids) for f in tally.finals)
+        return {
+            "offered": out.get() * self.args.clients / took,
+            "delivered": delivered / took,
+            "cpu_us": cpu / os.sysconf("SC_CLK_TCK") / max(1, delivered) * 1e6,
+            "p50": pct(tally.latencies, 50),
+            "p99": pct(tally.latencies, 99),
+            "full": full,
+            "per_msg": delivered / max(1, tally.messages),
+        }
+
+
+def start(tmp: Path) -> tuple[Stack, dict[str, tuple[int, int]]]:
+    """Redis, the Roundhouse API and the forwarder; {name: (port, worker pid)}."""
+    stack = own_stack(tmp)
+    servers = {}
+    port = free_port()
+    stack.start_api(port)
+    servers["roundhouse"] = (port, worker_pid(stack.procs["api"].pid))
+    port = free_port()
+    argv = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1"]
+    argv += ["--worker-connections", "4000", "-b", f"127.0.0.1:{port}", "bench._forwarder:app"]
+    wait_port(port, proc=stack._spawn("forwarder", argv))
+    servers["forwarder"] = (port, worker_pid(stack.procs["forwarder"].pid))
+    return stack, servers
+
+
+def report(args: argparse.Namespace, results: dict[str, list[dict[str, float]]]) -> None:
+    ours, floor = results["roundhouse"], results["forwarder"]
+    capacity = max(r["delivered"] for r in floor)
+    load = os.getloadavg()
+    print(
+        f"bench.relay: {args.clients} clients watching every job, {args.seconds:.0f} s per step;"
+        f" load average {load[0]:.2f} ({os.cpu_count()} cores); forwarder capacity "
+        f"{capacity:.0f} events/s\n"
+    )
+    head = ("events/s offered", "server", "delivered/s", "CPU µs/event", "vs forwarder",
+            "p50 ms", "p99 ms", "all finals", "events/msg")  # fmt: skip
+    rows = [head]
+    for a, b in zip(ours, floor, strict=True):
+        for name, r in (("roundhouse", a), ("forwarder", b)):
+            rows.append((
+                f"{r['offered']:.0f}" + (" (<80%)" if r["offered"] < 0.8 * capacity else ""),
+                name, f"{r['delivered']:.0f}", f"{r['cpu_us']:.1f}",
+                f"{r['cpu_us'] / b['cpu_us']:.2f}", f"{r['p50']:.1f}", f"{r['p99']:.1f}",
+                f"{r['full']}/{args.clients}", f"{r['per_msg']:.1f}",
+            ))  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows
+    ]
+    lines.insert(1, "| " + " | ".join("-" * w for w in widths) + " |")
+    print("\n".join(lines))
 
 
 def completeness(store_events: dict[str, int], tally: dict[str, list]) -> tuple[int, int]:
-    """(clients that got every event after their snapshot, clients in all)."""
+    """(clients that got every event after their snapshot, clients in all): for bench.load."""
     full = total = 0
     for job_id, runs in tally.items():
         for first, seqs in runs:
             total += 1
-            expected = list(range(first + 1, store_events[job_id] + 1))
-            full += seqs == expected
-            if seqs != expected and os.environ.get("BENCH_DEBUG"):
-                missing = sorted(set(expected) - set(seqs))
-                print(
-                    f"{job_id}: after {first}, final {store_events[job_id]}, got {len(seqs)},"
-                    f" missing {missing[:5]}, duplicates {len(seqs) - len(set(seqs))}"
-                )
+            full += seqs == list(range(first + 1, store_events[job_id] + 1))
     return full, total
 
 
-async def idle_phase(port: int, n: int) -> list[WsClient]:
-    clients = []
-    for i in range(0, n, 100):
-        batch = await asyncio.gather(
-            *(WsClient.connect("127.0.0.1", port) for _ in range(min(100, n - i)))
-        )
-        for ws in batch:
-            await ws.send_json({"subscribe": "all"})
-        clients += batch
-    await asyncio.gather(*(ws.recv() for ws in clients))  # each got its snapshot
-    return clients
-
-
-def baseline(redis_url: str, jobs: int, seconds: float, tmp: Path) -> dict[str, float]:
-    env = {**os.environ, "BENCH_BASELINE_REDIS": redis_url.rsplit("/", 1)[0] + "/60"}
-    os.environ["BENCH_BASELINE_REDIS"] = env["BENCH_BASELINE_REDIS"]
-    import importlib
-
-    import bench.celery_progress as cp
-
-    importlib.reload(cp)
-    stack = Stack(tmp / "baseline", env=env)
-    stack._spawn(
-        "baseline",
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "bench.celery_progress",
-            "worker",
-            "-P",
-            "threads",
-            "-c",
-            str(jobs + 2),
-            "-Q",
-            "baseline",
-            "--loglevel",
-            "WARNING",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-    )
-    time.sleep(4)
-    updates = int(seconds * 10)
-    results = [cp.tick.delay(updates, 0.1) for _ in range(jobs)]
-    stop, seen, counts = threading.Event(), [], {"observed": 0}
-    threads = [
-        threading.Thread(target=cp.poll, args=(r.id, 0.5, stop, seen, counts)) for r in results
-    ]
-    for t in threads:
-        t.start()
-    time.sleep(seconds + 3)
-    stop.set()
-    for t in threads:
-        t.join()
-    stack.stop()
-    total = updates * jobs
-    return {
-        "p50": pct(seen, 50) * 1000,
-        "p99": pct(seen, 99) * 1000,
-        "seen": counts["observed"] / total,
-    }
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--jobs", type=int, default=100)
-    parser.add_argument("--clients", type=int, default=500)
-    parser.add_argument("--idle", type=int, default=1000)
-    parser.add_argument("--seconds", type=float, default=15.0)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", default="500,1000,2000,4000,8000", help="events a second")
+    parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=8.0)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-relay-"))
-    stack, port = start(args, tmp)
-    url = f"http://127.0.0.1:{port}"
+    stack, servers = start(tmp)
+    prefix = "rh:"
+    r = redis.Redis.from_url(stack.env["REDIS_URL"], decode_responses=True)
+    run = Run(stack, JobStore(r, Keys(prefix)), prefix, args)
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
     try:
-        api_pid = stack.procs["api"].pid
-        steps = int(args.seconds * 10)
-        ids = [
-            httpx.post(
-                f"{url}/api/jobs",
-                json={"kind": "demo.count", "params": {"steps": steps, "interval": 0.1}},
-            ).json()["id"]
-            for _ in range(args.jobs)
-        ]
-        lat, tally = asyncio.run(
-            live_phase(port, ids, args.clients // args.jobs, args.seconds + 10)
-        )
-        finals = {i: httpx.get(f"{url}/api/jobs/{i}").json()["seq"] for i in ids}
-        full, total = completeness(finals, tally)
-        base_mem = rss_mb(api_pid)
-
-        async def hold() -> float:
-            clients = await idle_phase(port, args.idle)
-            await asyncio.sleep(1)
-            mem = rss_mb(api_pid)
-            await asyncio.gather(*(c.close() for c in clients))
-            return mem
-
-        idle_mem = asyncio.run(hold())
-        base = baseline(stack.env["REDIS_URL"], args.jobs, min(args.seconds, 10), tmp)
+        for rate in (int(x) for x in args.steps.split(",")):
+            for name, (port, pid) in servers.items():
+                results[name].append(run.step(port, pid, rate))
     finally:
         stack.stop()
-    rows = [
-        ("figure", "Roundhouse relay (WebSocket)", "celery-progress style (poll 500 ms)"),
-        ("latency p50", f"{pct(lat, 50):.1f} ms", f"{base['p50']:.1f} ms"),
-        ("latency p99", f"{pct(lat, 99):.1f} ms", f"{base['p99']:.1f} ms"),
-        (
-            "events received",
-            f"{full}/{total} clients got every event ({len(lat)} frames)",
-            f"{base['seen'] * 100:.0f}% of updates ever shown",
-        ),
-        ("API memory", f"{base_mem:.0f} MB idle; {idle_mem:.0f} MB with {args.idle} clients", "-"),
-    ]
-    print(
-        f"bench.relay: {args.jobs} jobs x 10 events/s, {args.clients} clients, "
-        f"{args.seconds:.0f} s\n"
-    )
-    print(table(rows))
+    report(args, results)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
+from collections import deque
 
 import redis
 
@@ -21,30 +21,32 @@ MAX_BACKLOG = 5000
 
 
 class Subscription:
-    """A client's inbox of feed entries for the topics it watches."""
+    """A client's inbox of feed entries for the topics it watches (one wake-up per batch)."""
 
     def __init__(self, relay: Relay, topics: set[str]) -> None:
         self.relay, self.topics = relay, set(topics)
-        self.inbox: queue.Queue[feed.Entry] = queue.Queue()
+        self.inbox: deque[feed.Entry] = deque()
+        self.ready = threading.Event()
         self.overflowed = False
 
-    def get(self, timeout: float) -> feed.Entry | None:
-        try:
-            return self.inbox.get(timeout=timeout)
-        except queue.Empty:
-            return None
+    def push(self, entries: list[feed.Entry]) -> None:
+        """Called by the relay's reader; a client too far behind is marked, not fed."""
+        if len(self.inbox) + len(entries) > MAX_BACKLOG:
+            self.overflowed = True
+            self.ready.set()
+            return
+        self.inbox.extend(entries)
+        self.ready.set()
 
-    def drain(self, timeout: float, limit: int = 200) -> list[feed.Entry]:
-        """Wait for one entry, then take whatever else is already there (one wake-up)."""
-        first = self.get(timeout)
-        if first is None:
+    def drain(self, timeout: float, limit: int = 1000) -> list[feed.Entry]:
+        """Wait up to `timeout` for entries, then take what is there (at most `limit`)."""
+        if not self.inbox and not self.ready.wait(timeout):
             return []
-        batch = [first]
-        while len(batch) < limit:
-            try:
-                batch.append(self.inbox.get_nowait())
-            except queue.Empty:
-                break
+        self.ready.clear()
+        inbox = self.inbox
+        batch = [inbox.popleft() for _ in range(min(limit, len(inbox)))]
+        if inbox:
+            self.ready.set()
         return batch
 
     def add(self, topics: set[str]) -> None:
@@ -105,18 +107,23 @@ class Relay:
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
                 continue
-            for entry in entries:
-                self.cursor = entry[0]
-                self._dispatch(entry)
+            if entries:
+                self.cursor = entries[-1][0]
+                self._dispatch(entries)
 
-    def _dispatch(self, entry: feed.Entry) -> None:
+    def _dispatch(self, entries: list[feed.Entry]) -> None:
+        """One push per subscriber per read: everything to ALL, each job's to its followers."""
         with self._lock:
-            targets = self._by_topic.get(ALL, set()) | self._by_topic.get(entry[1], set())
-        for sub in targets:
-            if sub.inbox.qsize() >= MAX_BACKLOG:
-                sub.overflowed = True
-                continue
-            sub.inbox.put(entry)
+            everyone = list(self._by_topic.get(ALL, ()))
+            some: dict[Subscription, list[feed.Entry]] = {}
+            for entry in entries:
+                for sub in self._by_topic.get(entry[1], ()):
+                    some.setdefault(sub, []).append(entry)
+        for sub in everyone:
+            sub.push(entries)
+        for sub, mine in some.items():
+            if ALL not in sub.topics:
+                sub.push(mine)
 
 
 def seq_of(event_json: str) -> int:

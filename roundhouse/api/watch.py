@@ -7,6 +7,7 @@ import json
 import time
 from typing import Any
 
+from roundhouse.api.coalesce import Coalescer
 from roundhouse.api.deps import Services
 from roundhouse.api.relay import ALL, Subscription, feed_id_key, seq_of, with_cursor
 from roundhouse.core import feed
@@ -39,6 +40,9 @@ class Watch:
         self.ids = list(ids or [])
         self.last_seq: dict[str, int] = {}
         self.min_fid = (0, 0)
+        self.caught_up = False  # feed ids only grow: once past min_fid, no more comparisons
+        self.sent_fid = ""  # the newest feed id handled, the cursor of coalesced frames
+        self.coalescer = Coalescer() if all_jobs else None
         self.sub: Subscription | None = None
 
     def open(self) -> list[str]:
@@ -64,18 +68,36 @@ class Watch:
     def next(self, timeout: float) -> list[str]:
         """Frames for the live entries that arrive within `timeout` (none already sent)."""
         assert self.sub is not None
+        if self.coalescer is None:
+            return [f for entry in self._drain(timeout) if (f := self._frame(entry))]
+        entries = self._drain(self.coalescer.wait(time.monotonic(), timeout))
+        now = time.monotonic()
+        frames = [f for entry in entries if (f := self._all_frame(entry, now))]
+        return frames + [with_cursor(e, self.sent_fid) for e in self.coalescer.due(now)]
+
+    def _drain(self, timeout: float) -> list[tuple[str, str, str]]:
+        """The subscriber's entries, each one's lag (feed write -> now) into GET /metrics."""
+        assert self.sub is not None
         entries = self.sub.drain(timeout)
         now_ms = time.time() * 1000
         for fid, _, _ in entries:
             self.svc.relay.lag.observe(max(0.0, now_ms - int(fid.split("-", 1)[0])))
-        return [f for entry in entries if (f := self._frame(entry))]
+        return entries
+
+    def _all_frame(self, entry: tuple[str, str, str], now: float) -> str | None:
+        fid, job_id, event = entry
+        if not self.caught_up:
+            if feed_id_key(fid) <= self.min_fid:
+                return None
+            self.caught_up = True
+        self.sent_fid = fid
+        assert self.coalescer is not None
+        if job_id in self.last_seq or self.coalescer.offer(job_id, event, now):
+            return with_cursor(event, fid)  # a job followed by name gets every event
+        return None
 
     def _frame(self, entry: tuple[str, str, str]) -> str | None:
         fid, job_id, event = entry
-        if self.all_jobs:
-            if feed_id_key(fid) <= self.min_fid:
-                return None
-            return with_cursor(event, fid)
         seq = seq_of(event)
         if job_id and seq <= self.last_seq.get(job_id, 0):
             return None
@@ -96,13 +118,15 @@ class Watch:
         entries = feed.since(r, keys, self.cursor) if self.cursor else None
         if entries is None:
             last = feed.last_id(r, keys)
-            self.min_fid = feed_id_key(last)
+            self.min_fid, self.sent_fid = feed_id_key(last), last
             jobs, _ = self.svc.jobs.list(limit=RECENT)
             return [snapshot_frame(jobs, last)]
         if entries:
             self.min_fid = feed_id_key(entries[-1][0])
+            self.sent_fid = entries[-1][0]
         elif self.cursor:
             self.min_fid = feed_id_key(self.cursor)
+            self.sent_fid = self.cursor
         return [with_cursor(e, fid) for fid, _, e in entries]
 
     def _catch_up_job(self, job_id: str) -> list[str]:

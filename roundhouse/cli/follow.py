@@ -83,7 +83,8 @@ class Follower:
     def _read(self, ws: Client) -> Iterator[Frame]:
         wanted = sorted(self.pending)
         after = {i: self.after[i] for i in wanted if i in self.after}
-        ws.send(json.dumps({"subscribe": wanted, **({"after": after} if after else {})}))
+        hello = {"subscribe": wanted, "batch": True, **({"after": after} if after else {})}
+        ws.send(json.dumps(hello))
         heard = time.monotonic()
         while self.pending:
             raw = ws.receive(timeout=1.0)
@@ -95,7 +96,9 @@ class Follower:
                     ws.send(json.dumps({"ping": 1}))
                 continue
             heard = now
-            yield from self._accept(json.loads(raw))
+            data = json.loads(raw)
+            for frame in data if isinstance(data, list) else [data]:  # one frame or a list
+                yield from self._accept(frame)
 
     def _accept(self, frame: Frame) -> Iterator[Frame]:
         kind = frame.get("type")

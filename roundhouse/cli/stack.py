@@ -56,6 +56,7 @@ class Stack:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     logs: Path | None = None
+    api_workers: int = 1  #: API processes (each with its own relay reader) on one port
 
     def __post_init__(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -123,8 +124,14 @@ class Stack:
         return self._spawn(name, argv, quiet)
 
     def start_api(
-        self, port: int, host: str = "127.0.0.1", quiet: bool = True, name: str = "api"
+        self,
+        port: int,
+        host: str = "127.0.0.1",
+        quiet: bool = True,
+        name: str = "api",
+        workers: int | None = None,
     ) -> str:
+        """gunicorn with `workers` (default api_workers) gevent processes on one port."""
         argv = [
             sys.executable,
             "-m",
@@ -132,7 +139,7 @@ class Stack:
             "-k",
             "gevent",
             "-w",
-            "1",
+            str(workers or self.api_workers),
             "--worker-connections",
             "4000",
             "-b",

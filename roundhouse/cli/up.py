@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import signal
 import sys
 import time
@@ -30,6 +31,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, help="port for the API and page (default 8000)")
     p.add_argument("--concurrency", type=int, help="worker processes (default 4)")
     p.add_argument(
+        "--api-workers",
+        type=int,
+        help="API processes on the port, each with its own relay reader (default: CPU cores)",
+    )
+    p.add_argument(
         "--no-worker",
         action="store_true",
         help="the API only (workers run on other machines, see the README)",
@@ -49,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    stack = Stack(settings.data_dir)
+    stack = Stack(settings.data_dir, api_workers=max(1, args.api_workers or os.cpu_count() or 1))
     stopping = False
 
     def stop(signum: int, frame: FrameType | None) -> None:

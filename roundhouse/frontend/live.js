@@ -31,7 +31,7 @@ export function connect() {
   socket.onopen = () => {
     attempt = 0;
     setConn("live", "live");
-    socket.send(JSON.stringify(cursor ? { subscribe: "all", cursor } : { subscribe: "all" }));
+    socket.send(JSON.stringify(cursor ? { subscribe: "all", cursor, batch: true } : { subscribe: "all", batch: true }));
     if (!cursor) for (const [id, after] of extra) socket.send(JSON.stringify({ subscribe: [id], after: { [id]: after } }));
   };
   socket.onmessage = (m) => {

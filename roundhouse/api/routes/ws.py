@@ -3,10 +3,12 @@
 Client -> server (JSON):
   {"subscribe": "all", "cursor": "<feed id>"}            every job and every other event
   {"subscribe": ["<job id>", ...], "after": {"<id>": seq}}  those jobs (replay after seq)
+  either may add "batch": true: then one message may carry a JSON list of frames
   {"ping": 1}
 Server -> client: event JSON (DESIGN.md shape; "cursor" added on the all-jobs feed),
   {"type": "snapshot", "jobs": [...], "cursor": ...} when catching up by state,
   {"type": "error", "message": ...} for a bad message.
+Watchers of every job get progress coalesced (api/coalesce.py); followers of jobs get all.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ bp = Blueprint("ws", __name__)
 #: How long the first message may take, and how often an idle socket is checked.
 HELLO_TIMEOUT_S = 10.0
 POLL_S = 0.5
+#: At most this many frames in one list message.
+BATCH_MAX = 500
 
 
 def _parse(raw: Any) -> dict[str, Any]:
@@ -69,37 +73,46 @@ def websocket(ws: Any) -> None:
         ws.send(_error(watch))
         ws.close(reason=1008, message="bad subscribe")
         return
+    batch = first.get("batch") is True
     try:
-        for frame in watch.open():
-            ws.send(frame)
-        _pump(ws, watch)
+        _send(ws, watch.open(), batch)
+        _pump(ws, watch, batch)
     except ConnectionClosed:
         pass
     finally:
         watch.close()
 
 
-def _pump(ws: Any, watch: Watch) -> None:
+def _send(ws: Any, frames: list[str], batch: bool) -> None:
+    """Each frame on its own, or (batch) several as one JSON list: fewer sends per event."""
+    if not batch or len(frames) == 1:
+        for frame in frames:
+            ws.send(frame)
+        return
+    for i in range(0, len(frames), BATCH_MAX):
+        ws.send("[" + ",".join(frames[i : i + BATCH_MAX]) + "]")
+
+
+def _pump(ws: Any, watch: Watch, batch: bool) -> None:
     next_read = 0.0
     while ws.connected:
         if time.monotonic() >= next_read:  # client messages are rare: look twice a second
             next_read = time.monotonic() + POLL_S
             incoming = ws.receive(timeout=0)
             if incoming is not None:
-                _handle(ws, watch, _parse(incoming))
+                _handle(ws, watch, _parse(incoming), batch)
                 next_read = 0.0
-        for frame in watch.next(POLL_S):
-            ws.send(frame)
+        _send(ws, watch.next(POLL_S), batch)
         if watch.overflowed:
             ws.close(reason=1013, message="too far behind; reconnect with your cursor")
             return
 
 
-def _handle(ws: Any, watch: Watch, message: dict[str, Any]) -> None:
+def _handle(ws: Any, watch: Watch, message: dict[str, Any], batch: bool) -> None:
     if "ping" in message:
         ws.send(json.dumps({"type": "pong"}))
     elif isinstance(message.get("subscribe"), list):
-        for frame in watch.add([str(i) for i in message["subscribe"]], message.get("after") or {}):
-            ws.send(frame)
+        ids = [str(i) for i in message["subscribe"]]
+        _send(ws, watch.add(ids, message.get("after") or {}), batch)
     else:
         ws.send(_error(message.get("_error", "Unknown message.")))

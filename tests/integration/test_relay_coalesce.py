@@ -1,0 +1,67 @@
+"""The relay against a real Redis: a watcher of every job gets coalesced progress but every
+final state, never an older frame after a newer one; a follower of one job gets every event."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from typing import Any
+
+import redis
+
+from roundhouse.api.deps import Services
+from roundhouse.api.relay import Relay
+from roundhouse.api.watch import Watch
+from roundhouse.core.jobs import JobStore
+from roundhouse.core.keys import Keys
+from roundhouse.core.models import JobState
+from roundhouse.core.settings import Settings
+
+
+def services(redis_base: str) -> Services:
+    r = redis.Redis.from_url(f"{redis_base}/63", decode_responses=True)
+    r.flushdb()
+    keys = Keys("coal:")
+    return Services(Settings(), r, keys, JobStore(r, keys), lambda job: None, Relay(r, keys, 200))
+
+
+def collect(watch: Watch, until: float) -> list[dict[str, Any]]:
+    frames: list[dict[str, Any]] = []
+    while time.monotonic() < until:
+        frames += [json.loads(f) for f in watch.next(0.05)]
+    return frames
+
+
+def test_all_watchers_get_coalesced_progress_and_every_final_state(redis_base: str) -> None:
+    svc = services(redis_base)
+    ids = [svc.jobs.create("demo.count", {})[0]["id"] for _ in range(5)]
+    everything = Watch(svc, all_jobs=True)
+    everything.open()
+    one = Watch(svc, ids=[ids[0]], after={ids[0]: 0})
+    one.open()
+    began = time.monotonic()
+    for step in range(60):  # 60 progress events per job in ~0.3 s: 200 a second each
+        for job_id in ids:
+            svc.jobs.update(job_id, {"progress": step / 60, "done": step})
+        time.sleep(0.005)
+    for job_id in ids:
+        svc.jobs.finish(job_id, JobState.SUCCEEDED, {"message": "done"}, allowed=("queued",))
+    took = time.monotonic() - began
+    frames = collect(everything, time.monotonic() + 0.6)
+    followed = collect(one, time.monotonic() + 0.2)
+    svc.relay.stop()
+
+    by_job: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in frames:
+        if f.get("type") == "job":
+            by_job[f["id"]].append(f)
+    for job_id in ids:
+        seqs = [f["seq"] for f in by_job[job_id]]
+        assert seqs == sorted(seqs), "a late frame came after a newer one"
+        assert by_job[job_id][-1]["state"] == "succeeded"  # the final state, last
+        progress = [f for f in by_job[job_id] if f["event"] == "progress"]
+        assert 1 <= len(progress) <= took / 0.1 + 2, len(progress)
+    cursors = [f["cursor"] for f in frames if "cursor" in f]
+    assert cursors == sorted(cursors, key=lambda c: tuple(map(int, c.split("-"))))
+    assert [f["seq"] for f in followed] == list(range(2, 63))  # every event after `created`
