@@ -16,6 +16,7 @@ from roundhouse.core.settings import Settings
 from roundhouse.providers.hf import free_bytes
 from tests.fakes.gguf_bytes import gguf_bytes
 from tests.fakes.hub import FakeHub
+from tests.fakes.ollama import FakeOllama
 
 README = """---
 license: apache-2.0
@@ -53,12 +54,22 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeHub]:
         yield fake
 
 
+@pytest.fixture(scope="module")
+def ollama() -> Iterator[FakeOllama]:
+    with FakeOllama() as fake:
+        yield fake
+
+
 @pytest.fixture
-def settings(tmp_path: Path, hub: FakeHub) -> Settings:
+def settings(tmp_path: Path, hub: FakeHub, ollama: FakeOllama) -> Settings:
     models = tmp_path / "models"
     margin = free_bytes(tmp_path) - 100 * 1024 * 1024  # ~100 MiB usable: BIG cannot fit
     return Settings(
-        hf_endpoint=hub.url, models_dir=models, disk_margin_bytes=margin, hostname="here"
+        hf_endpoint=hub.url,
+        ollama_base_url=ollama.url,
+        models_dir=models,
+        disk_margin_bytes=margin,
+        hostname="here",
     )
 
 
@@ -106,7 +117,11 @@ def test_repo_page_lists_files_grouped_with_sizes_quants_fit_and_licence(
 def test_a_file_that_does_not_fit_is_refused_on_install(client: FlaskClient) -> None:
     r = client.post(
         "/api/providers/models/install",
-        json={"repo_id": "lib/Tiny-Chat-GGUF", "file": "Tiny-Chat-BIG-F16.gguf"},
+        json={
+            "repo_id": "lib/Tiny-Chat-GGUF",
+            "file": "Tiny-Chat-BIG-F16.gguf",
+            "targets": ["ollama"],
+        },
     )
     assert r.status_code == 409 and r.json["needed_bytes"] >= BIG, r.json
 
