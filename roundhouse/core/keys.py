@@ -116,6 +116,10 @@ class Keys:
     def disk(self, host: str) -> str:
         return f"{self.prefix}disk:{host}"
 
+    def media(self, job_id: str) -> str:
+        """Hash: a beam job's candidate id -> base64 PNG, so any API process can serve it."""
+        return f"{self.prefix}media:beam:{job_id}"
+
     # models on disk
     @property
     def downloads(self) -> str:

@@ -55,6 +55,8 @@ class Settings:
     host_grace_s: float = 300.0  # a silent host's running jobs keep their claim this long
     host_forget_s: float = 7 * 24 * 3600.0  # a host silent this long is no longer listed
     wait_retry_s: float = 5.0  # a job waiting its turn (a download slot) looks again this often
+    media_retention_days: float = 30.0  # beam images (and their job) are removed after this
+    media_max_bytes: int = 8 * 1024 * 1024  # larger images stay on their host's disk only
 
     # providers (names kept from the original system)
     llm_provider: str = "openai"

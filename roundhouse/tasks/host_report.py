@@ -55,13 +55,13 @@ def publish(settings: Settings | None = None) -> None:
         log.warning("could not publish this host's service view", exc_info=True)
 
 
-def start_publisher(settings: Settings, interval_s: float = INTERVAL_S) -> threading.Event:
-    """A daemon thread publishing every `interval_s` until the returned event is set."""
+def start_publisher(interval_s: float = INTERVAL_S) -> threading.Event:
+    """A daemon thread publishing every `interval_s` (settings read afresh each time)."""
     stop = threading.Event()
 
     def loop() -> None:
         while True:
-            publish(settings)
+            publish()
             if stop.wait(interval_s):
                 return
 

@@ -23,7 +23,7 @@ from tests.hosts.conftest import (
     SOLO_REPO,
     file_on,
 )
-from tests.hosts.topology import COMPAT_URL, TOKEN, Topology
+from tests.hosts.topology import LMSTUDIO_URL, TOKEN, Topology
 from tests.wsclient import Live, final
 
 MODELS = "/api/providers/models"
@@ -105,25 +105,26 @@ def service_row(c: httpx.Client, host: str, name: str) -> tuple[dict, dict]:
 
 
 def test_a_service_on_gpu_b_shows_gpu_bs_own_url_and_health(hosts: Topology) -> None:
-    name = "openai-compatible"
+    name = "lmstudio"
     with hosts.client() as c:
         body, row = service_row(c, "gpu-b", name)
         assert body["seen_by"] == "gpu-b" and body["online"] is True
-        assert row["url"] == COMPAT_URL and row["configured"] and row["state"] == "stopped"
-        assert not service_row(c, "gpu-a", name)[1]["configured"]  # gpu-a's settings differ
+        assert row["url"] == LMSTUDIO_URL and row["configured"] and row["state"] == "stopped"
         r = c.post("/api/providers/services/start", json={"service": name, "host": "gpu-b"})
         assert r.status_code == 202, r.text
         job = wait_job(c, r.json()["id"], {"succeeded", "failed"})
         assert (job["state"], job["host"]) == ("succeeded", "gpu-b"), job
         body, row = service_row(c, "gpu-b", name)
         assert row["state"] == "running" and row["managed"], row
-        assert row["url"] == COMPAT_URL and row["health"]["ok"] is True, row
-        assert any("--port 8090" in _cmdline(p) for p in hosts.net.pids("gpu-b"))
+        assert row["url"] == LMSTUDIO_URL and row["health"]["ok"] is True, row
+        assert any("--port 1234" in _cmdline(p) for p in hosts.net.pids("gpu-b"))
+        other = service_row(c, "gpu-a", name)[1]  # gpu-a's own 127.0.0.1:1234: nothing there
+        assert other["state"] == "stopped" and other["health"]["ok"] is False, other
         r = c.post("/api/providers/services/stop", json={"service": name, "host": "gpu-b"})
         assert wait_job(c, r.json()["id"], {"succeeded", "failed"})["state"] == "succeeded"
         body, row = service_row(c, "gpu-b", name)
         assert row["state"] == "stopped" and row["health"]["ok"] is False, row
-    assert not any("--port 8090" in _cmdline(p) for p in hosts.net.pids("api"))
+    assert not any("--port 1234" in _cmdline(p) for p in hosts.net.pids("api"))
 
 
 def _cmdline(pid: int) -> str:
@@ -131,6 +132,39 @@ def _cmdline(pid: int) -> str:
         return open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+def start_beam(c: httpx.Client, prompt: str) -> str:
+    body = {"prompt": prompt, "beam_width": 1, "candidates": 2, "depth": 2}
+    r = c.post("/api/beam-search", json={**body, "width": 256, "height": 256})
+    assert r.status_code == 202, r.text
+    return r.json()["id"]
+
+
+def test_a_switch_while_beams_run_on_both_hosts(hosts: Topology) -> None:
+    with hosts.client() as c:
+        before = [start_beam(c, f"an old steam engine {i}") for i in range(4)]
+        r = c.post(
+            "/api/providers/switch",
+            json={"llm": {"provider": "openai-compatible", "model": "gpt-4o"}, "by": "test"},
+        )
+        assert r.status_code == 200, r.text
+        version = r.json()["version"]
+        after = [start_beam(c, f"a lighthouse in fog {i}") for i in range(4)]
+        jobs = {job_id: wait_job(c, job_id, DONE, timeout=120) for job_id in before + after}
+        for job_id in after:
+            job = jobs[job_id]
+            assert job["state"] == "succeeded", job
+            assert job["providers_version"] >= version, job
+            assert job["result"]["providers"]["llm"] == "openai-compatible/gpt-4o", job
+        assert {j["host"] for j in jobs.values()} == {"gpu-a", "gpu-b"}, jobs
+        for job in jobs.values():
+            urls = {n["image_url"] for n in job["result"]["tree"] if n.get("image_url")}
+            assert urls, job
+            for url in urls:  # made on gpu-a or gpu-b, served by the API on its own host
+                img = c.get(url)
+                assert img.status_code == 200 and img.content.startswith(b"\x89PNG"), url
+    assert not (hosts.data_dir("api") / "media").exists()
 
 
 def test_import_and_delete_of_a_file_on_gpu_b_run_on_gpu_b(hosts: Topology) -> None:

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "rh-test-redis-password"
 TOKEN = "rh-test-api-token"
 WORKERS = ("gpu-a", "gpu-b")
-COMPAT_URL = "http://127.0.0.1:8090/v1"
+LMSTUDIO_URL = "http://127.0.0.1:1234"
 
 
 @dataclass
@@ -106,6 +106,11 @@ class Topology:
             "HF_HUB_DISABLE_TELEMETRY": "1",
             "OPENAI_BASE_URL": fake["openai"] + "/v1",
             "OPENAI_API_KEY": "sk-test",
+            "LLM_PROVIDER": "openai",
+            "IMAGE_PROVIDER": "flux",
+            "VISION_PROVIDER": "local",
+            "ROUNDHOUSE_COMPAT_BASE_URL": fake["openai"] + "/v1",
+            "ROUNDHOUSE_COMPAT_MODEL": "gpt-4o",
         }
         if host == "api":
             env["ROUNDHOUSE_API_TOKEN"] = TOKEN
@@ -118,10 +123,9 @@ class Topology:
                 "LMSTUDIO_BASE_URL": "http://127.0.0.1:1234",
             }
         if host == "gpu-b":  # a service only gpu-b can start, on gpu-b's own loopback
-            env["ROUNDHOUSE_COMPAT_COMMAND"] = (
-                f"{sys.executable} -m tests.fakes.service --port 8090"
+            env["ROUNDHOUSE_LMSTUDIO_COMMAND"] = (
+                f"{sys.executable} -m tests.fakes.service --port 1234"
             )
-            env["ROUNDHOUSE_COMPAT_BASE_URL"] = COMPAT_URL
         return env
 
     def _start_redis(self) -> None:

@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with ExitStack() as es:
         es.enter_context(FakeHub(a.hub_root, port=PORTS["hub"], cdn_port=PORTS["cdn"]))
-        es.enter_context(FakeOpenAI(api_key="sk-test", port=PORTS["openai"]))
+        es.enter_context(FakeOpenAI(api_key=None, port=PORTS["openai"]))
         if a.worker_host:
             registry = _registry(a.ollama_registry)
             es.enter_context(FakeOllama(registry=registry, tick=0.02, port=PORTS["ollama"]))

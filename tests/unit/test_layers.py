@@ -11,16 +11,44 @@ ROOT = Path(__file__).resolve().parents[2] / "roundhouse"
 
 #: room -> import prefixes it must never use
 FORBIDDEN = {
-    "core": ("flask", "flask_sock", "celery", "kombu", "gevent", "httpx", "roundhouse.api",
-             "roundhouse.tasks", "roundhouse.providers", "roundhouse.cli"),
-    "providers": ("redis", "flask", "flask_sock", "celery", "kombu", "roundhouse.api",
-                  "roundhouse.tasks", "roundhouse.cli", "roundhouse.core.jobs",
-                  "roundhouse.core.feed", "roundhouse.core.redis", "roundhouse.core.keys",
-                  "roundhouse.core.settings"),
+    "core": (
+        "flask",
+        "flask_sock",
+        "celery",
+        "kombu",
+        "gevent",
+        "httpx",
+        "roundhouse.api",
+        "roundhouse.tasks",
+        "roundhouse.providers",
+        "roundhouse.cli",
+    ),
+    "providers": (
+        "redis",
+        "flask",
+        "flask_sock",
+        "celery",
+        "kombu",
+        "roundhouse.api",
+        "roundhouse.tasks",
+        "roundhouse.cli",
+        "roundhouse.core.jobs",
+        "roundhouse.core.feed",
+        "roundhouse.core.redis",
+        "roundhouse.core.keys",
+        "roundhouse.core.settings",
+    ),
     "tasks": ("flask", "flask_sock", "roundhouse.api", "roundhouse.cli"),
     "api": ("roundhouse.cli",),
-    "cli": ("redis", "celery", "roundhouse.api", "roundhouse.tasks", "roundhouse.core.jobs",
-            "roundhouse.core.feed", "roundhouse.core.redis"),
+    "cli": (
+        "redis",
+        "celery",
+        "roundhouse.api",
+        "roundhouse.tasks",
+        "roundhouse.core.jobs",
+        "roundhouse.core.feed",
+        "roundhouse.core.redis",
+    ),
 }
 
 

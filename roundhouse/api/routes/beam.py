@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, send_file
+from flask import Blueprint, Response, jsonify, send_file
 
 from roundhouse.api.body import json_object
-from roundhouse.api.deps import settings
+from roundhouse.api.deps import services, settings
 from roundhouse.api.submit import accepted, submit
 from roundhouse.core.errors import InvalidRequest
-from roundhouse.core.media import beam_file
+from roundhouse.core.media import MediaStore, beam_png
 from roundhouse.providers.beam import DEFAULTS, allowed, validate_params, validate_prompt
 from roundhouse.tasks.jobs.beam import KIND
 
@@ -34,9 +34,17 @@ def start():  # type: ignore[no-untyped-def]
 
 @bp.get("/media/beam/<job_id>/<name>")
 def image(job_id: str, name: str):  # type: ignore[no-untyped-def]
-    """One candidate's PNG; names are checked so no path leaves the media folder."""
-    path = beam_file(settings().media_dir, job_id, name)
-    response = send_file(path, mimetype="image/png", max_age=IMAGE_MAX_AGE_S, conditional=True)
+    """One candidate's PNG, from this host's media folder or, when another host made it, from
+    Redis; names are checked so no path leaves the media folder."""
+    svc = services()
+    media = MediaStore(svc.redis, svc.keys, 0, 0)
+    found = beam_png(settings().media_dir, media, job_id, name)
+    if isinstance(found, bytes):
+        response = Response(found, mimetype="image/png")
+        response.cache_control.max_age = IMAGE_MAX_AGE_S
+        response.cache_control.public = True
+    else:
+        response = send_file(found, mimetype="image/png", max_age=IMAGE_MAX_AGE_S, conditional=True)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -13,12 +13,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from roundhouse.core.media import save_beam_image
+from celery import signals
+
+from roundhouse.core.media import MediaStore, keep_beam_image
 from roundhouse.core.providers import ProviderStore
 from roundhouse.providers.base import Control
 from roundhouse.providers.beam import run, validate_params, validate_prompt
 from roundhouse.providers.generation import Clients, build
-from roundhouse.tasks import context
+from roundhouse.tasks import context, media_sweep
 from roundhouse.tasks.kinds import BEAM, job_kind
 
 KIND = "beam.search"
@@ -29,11 +31,21 @@ def search(job: dict[str, Any], control: Control) -> dict[str, Any]:
     """Take the provider snapshot now, then search with it."""
     settings = context.settings()
     snapshot = ProviderStore(context.client(), context.keys(), settings).current()
-    return search_with(job, control, snapshot, settings.media_dir)
+    media = MediaStore(
+        context.client(),
+        context.keys(),
+        settings.media_max_bytes,
+        settings.media_retention_days * 86400,
+    )
+    return search_with(job, control, snapshot, settings.media_dir, media)
 
 
 def search_with(
-    job: dict[str, Any], control: Control, snapshot: dict[str, Any], media_dir: Path
+    job: dict[str, Any],
+    control: Control,
+    snapshot: dict[str, Any],
+    media_dir: Path,
+    media: MediaStore | None = None,
 ) -> dict[str, Any]:
     """The whole job given its snapshot: announce, search, and return the result tree."""
     params = dict(job["params"])
@@ -42,7 +54,7 @@ def search_with(
     control.check()
     with build(snapshot) as clients:
         used = announce(control, clients)
-        save = partial(save_beam_image, media_dir, job["id"])
+        save = partial(keep_beam_image, media_dir, media, job["id"])
         writer = EventWriter(control)
         try:
             result = run(prompt, beam_params, clients, writer, save)
@@ -117,3 +129,9 @@ class EventWriter:
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@signals.worker_ready.connect
+def _sweep_media(sender: object = None, **_: object) -> None:
+    """Each worker applies media retention to its own host's beam images."""
+    media_sweep.start_sweeper(context.settings(), context.jobs())

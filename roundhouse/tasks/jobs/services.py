@@ -197,4 +197,4 @@ def _announce_host(sender: object = None, **_: object) -> None:
     """The sweeper notices when a service started here dies; the view shows what runs here."""
     services = store()
     start_sweeper(services, context.settings().hostname)
-    host_report.start_publisher(context.settings())
+    host_report.start_publisher()

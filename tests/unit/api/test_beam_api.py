@@ -135,3 +135,23 @@ def test_saving_refuses_bad_names_and_non_png(media: Path) -> None:
     with pytest.raises(Exception, match="not a PNG"):
         save_beam_image(media, "abc", "r1-b0-c0", b"GIF89a")
     assert not (media / "beam").exists() or not any((media / "beam").rglob("*"))
+
+
+def test_an_image_made_on_another_host_is_served_from_redis(
+    client: FlaskClient, media: Path, fake_redis, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """gpu's worker saved it on gpu's disk (not this API's) and in Redis: it still loads."""
+    from roundhouse.core.keys import Keys
+    from roundhouse.core.media import MediaStore, keep_beam_image
+
+    png = render("a fox", 16, 16)
+    gpu_store = MediaStore(fake_redis, Keys("rh:"), 1 << 20, 3600)
+    url = keep_beam_image(tmp_path / "gpu-media", gpu_store, "job9", "r1-b0-c0", png)
+    assert not (media / "beam" / "job9").exists()
+    r = client.get(url)
+    assert r.status_code == 200 and r.data == png and r.mimetype == "image/png"
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert 0 < fake_redis.ttl("rh:media:beam:job9") <= 3600
+    big = MediaStore(fake_redis, Keys("rh:"), len(png) - 1, 3600)
+    assert not big.put("job9", "r1-b0-c1", png)  # over the cap: its host's disk only
+    assert client.get("/media/beam/job9/r1-b0-c1.png").status_code == 404

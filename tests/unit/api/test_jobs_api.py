@@ -25,19 +25,22 @@ def test_create_list_get_and_cancel(client: FlaskClient, sent: list[dict]) -> No
     assert r.status_code == 202 and r.headers["Location"] == f"/api/jobs/{r.json['id']}"
     assert sent[0]["id"] == r.json["id"] and sent[0]["queue"] == "default"
     assert client.get("/api/jobs").json["jobs"][0]["id"] == r.json["id"]
-    assert client.get(f"/api/jobs/{r.json['id']}").json["params"] == {"steps": 3,
-                                                                       "interval": 0.1}
+    assert client.get(f"/api/jobs/{r.json['id']}").json["params"] == {"steps": 3, "interval": 0.1}
     assert client.post(f"/api/jobs/{r.json['id']}/cancel").json["state"] == "cancelled"
 
 
-@pytest.mark.parametrize(("body", "needle"), [
-    ({"kind": "rm -rf"}, "cannot be created here"),
-    ({"kind": "demo.count", "params": {"steps": 0}}, "steps must be a number from 1"),
-    ({"kind": "demo.count", "params": {"what": 1}}, "Unknown parameter"),
-    ({"kind": "demo.count", "extra": 1}, "Unknown field"),
-])
-def test_bad_input_is_a_400_that_changes_nothing(client: FlaskClient, sent: list[dict],
-                                                 body: dict, needle: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"kind": "rm -rf"}, "cannot be created here"),
+        ({"kind": "demo.count", "params": {"steps": 0}}, "steps must be a number from 1"),
+        ({"kind": "demo.count", "params": {"what": 1}}, "Unknown parameter"),
+        ({"kind": "demo.count", "extra": 1}, "Unknown field"),
+    ],
+)
+def test_bad_input_is_a_400_that_changes_nothing(
+    client: FlaskClient, sent: list[dict], body: dict, needle: str
+) -> None:
     r = client.post("/api/jobs", json=body)
     assert r.status_code == 400 and needle in r.json["message"]
     assert sent == [] and client.get("/api/jobs").json["jobs"] == []

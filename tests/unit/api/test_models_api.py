@@ -59,8 +59,7 @@ def test_download_queues_one_pull_and_a_second_request_joins_it(
 def test_pulls_beyond_the_limit_show_their_place_at_once(
     fake_redis, sent: list[dict], tmp_path: Path, ollama: FakeOllama
 ) -> None:
-    client = make_client(fake_redis, sent, tmp_path, ollama_base_url=ollama.url,
-                         ollama_max_pulls=1)
+    client = make_client(fake_redis, sent, tmp_path, ollama_base_url=ollama.url, ollama_max_pulls=1)
     first = client.post(PULL, json={"model": "qwen3:0.6b"}).json
     second = client.post(PULL, json={"model": "mistral"}).json
     third = client.post(PULL, json={"model": "llama3.2"}).json
@@ -70,16 +69,19 @@ def test_pulls_beyond_the_limit_show_their_place_at_once(
     assert client.get(f"/api/jobs/{third['id']}").json["place"] == 2
 
 
-@pytest.mark.parametrize(("body", "needle"), [
-    ({"model": "my model"}, "must start with a letter"),
-    ({"model": "-x"}, "must start with a letter"),
-    ({"model": "ns.with.dot/m"}, "namespace"),
-    ({"model": ""}, "required"),
-    ({"model": 3}, "must be an Ollama model name"),
-    ({"model": "m@sha256:abc"}, "@digest"),
-    ({"provider": "lmstudio", "model": "x"}, "not one"),
-    ({"model": "x", "extra": 1}, "Unknown field"),
-])
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"model": "my model"}, "must start with a letter"),
+        ({"model": "-x"}, "must start with a letter"),
+        ({"model": "ns.with.dot/m"}, "namespace"),
+        ({"model": ""}, "required"),
+        ({"model": 3}, "must be an Ollama model name"),
+        ({"model": "m@sha256:abc"}, "@digest"),
+        ({"provider": "lmstudio", "model": "x"}, "not one"),
+        ({"model": "x", "extra": 1}, "Unknown field"),
+    ],
+)
 def test_bad_names_are_a_400_with_the_rule_and_change_nothing(
     client: FlaskClient, sent: list[dict], body: dict, needle: str
 ) -> None:
@@ -93,8 +95,7 @@ def test_bad_name_hint_spells_the_grammar(client: FlaskClient) -> None:
     assert r.status_code == 400 and "[host/][namespace/]model[:tag]" in r.json["hint"]
 
 
-def test_ollama_down_is_a_503_before_any_job(fake_redis, sent: list[dict],
-                                             tmp_path: Path) -> None:
+def test_ollama_down_is_a_503_before_any_job(fake_redis, sent: list[dict], tmp_path: Path) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
     client = make_client(fake_redis, sent, tmp_path, ollama_base_url=dead)
     r = client.post(PULL, json={"model": "llama3.2"})
@@ -115,8 +116,9 @@ def test_status_lists_each_backend(client: FlaskClient, tmp_path: Path) -> None:
     assert row["family"] == "llama" and row["size"] > 3_000_000
     lms = body["backends"]["lmstudio"]
     assert lms["ok"] is False and "not running" in lms["error"]
-    assert lms["files"] == [{"path": "pub/Repo-GGUF/repo-Q4_K_M.gguf", "name": "repo-Q4_K_M",
-                             "size": 64}]
+    assert lms["files"] == [
+        {"path": "pub/Repo-GGUF/repo-Q4_K_M.gguf", "name": "repo-Q4_K_M", "size": 64}
+    ]
 
 
 def test_recommendations_join_installed_state_and_fit(client: FlaskClient) -> None:
@@ -130,8 +132,9 @@ def test_recommendations_join_installed_state_and_fit(client: FlaskClient) -> No
     assert rows["capybarahermes-2.5-mistral-7b"]["recommended"]
 
 
-def test_uninstall_then_404_and_a_models_event(client: FlaskClient, fake_redis,
-                                               ollama: FakeOllama) -> None:
+def test_uninstall_then_404_and_a_models_event(
+    client: FlaskClient, fake_redis, ollama: FakeOllama
+) -> None:
     ollama.publish({"unit-delete-me": [1000, 10]})
     ollama.state.preinstall(["unit-delete-me"])
     r = client.delete("/api/providers/models/ollama/unit-delete-me")
@@ -149,8 +152,9 @@ def test_uninstall_refuses_while_a_pull_of_it_runs(client: FlaskClient) -> None:
     assert r.status_code == 409 and job["id"] in r.json["message"]
 
 
-def test_check_updates_starts_a_pull_per_installed_model(client: FlaskClient, sent: list[dict],
-                                                         ollama: FakeOllama) -> None:
+def test_check_updates_starts_a_pull_per_installed_model(
+    client: FlaskClient, sent: list[dict], ollama: FakeOllama
+) -> None:
     r = client.post("/api/providers/models/check-updates")
     installed = ollama.snapshot()["installed"]
     assert r.status_code == 202 and sorted(r.json["models"]) == installed
@@ -163,14 +167,25 @@ def sse(event: dict) -> str:
 
 
 def test_sse_adapter_speaks_the_original_shape() -> None:
-    assert pull_stream.original(sse({"state": "running", "stage": "downloading",
-                                     "progress": 0.4567, "message": "Downloading m"})) == {
-        "status": "downloading", "progress": 45.7, "message": "Downloading m"}
+    assert pull_stream.original(
+        sse(
+            {
+                "state": "running",
+                "stage": "downloading",
+                "progress": 0.4567,
+                "message": "Downloading m",
+            }
+        )
+    ) == {"status": "downloading", "progress": 45.7, "message": "Downloading m"}
     done = sse({"state": "succeeded", "event": "state", "progress": 1.0, "message": "Pulled m"})
     assert pull_stream.original(done)["status"] == "complete" and pull_stream.is_final(done)
     failed = sse({"state": "failed", "event": "state", "error": "ollama: boom", "hint": "retry"})
-    assert pull_stream.original(failed) == {"status": "error", "progress": 0.0,
-                                            "message": "ollama: boom", "hint": "retry"}
+    assert pull_stream.original(failed) == {
+        "status": "error",
+        "progress": 0.0,
+        "message": "ollama: boom",
+        "hint": "retry",
+    }
     assert not pull_stream.is_final(sse({"state": "succeeded", "event": "candidate"}))
     assert pull_stream.frame(json.dumps({"type": "models"})) == ""
     assert pull_stream.frame(done).startswith('data: {"status":"complete"')
@@ -197,8 +212,12 @@ def test_a_pull_sent_to_a_host_runs_on_its_queue_into_its_own_ollama(
     assert sent[-1]["queue"] == "downloads"
     unknown = client.post(PULL, json={"model": "tiny", "host": "nosuch"})
     assert unknown.status_code == 400 and "nosuch" in unknown.json["message"]
-    down = {"ollama": {"base_url": "http://127.0.0.1:11434", "health": {"ok": False,
-                                                                       "error": "refused"}}}
+    down = {
+        "ollama": {
+            "base_url": "http://127.0.0.1:11434",
+            "health": {"ok": False, "error": "refused"},
+        }
+    }
     HostViews(fake_redis, keys, 60).publish("gpu-b", down)
     before = len(sent)
     r = client.post(PULL, json={"model": "other", "host": "gpu-b"})

@@ -13,8 +13,13 @@ from roundhouse.core.models import JobState
 
 def running(store: JobStore, kind: str = "k", **kw: object) -> dict:
     job, _ = store.create(kind, {"x": 1}, **kw)  # type: ignore[arg-type]
-    store.update(job["id"], {"state": "running", "run": "r1"}, allowed=("queued",),
-                 mode="running", snapshot=job)
+    store.update(
+        job["id"],
+        {"state": "running", "run": "r1"},
+        allowed=("queued",),
+        mode="running",
+        snapshot=job,
+    )
     return store.get(job["id"])
 
 
@@ -23,8 +28,22 @@ def test_create_emits_first_event_and_indexes(store: JobStore) -> None:
     assert created and job["state"] == "queued" and job["seq"] == 1
     events = [json.loads(e) for e in store.events(job["id"])]
     assert events[0]["seq"] == 1 and events[0]["event"] == "created"
-    assert set(events[0]) >= {"id", "seq", "type", "kind", "state", "stage", "progress", "done",
-                              "total", "speed", "eta", "message", "error", "ts"}
+    assert set(events[0]) >= {
+        "id",
+        "seq",
+        "type",
+        "kind",
+        "state",
+        "stage",
+        "progress",
+        "done",
+        "total",
+        "speed",
+        "eta",
+        "message",
+        "error",
+        "ts",
+    }
     feed = store.r.xrange(store.keys.feed)
     assert feed[0][1]["j"] == job["id"] and json.loads(feed[0][1]["e"])["seq"] == 1
 

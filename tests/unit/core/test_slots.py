@@ -86,8 +86,19 @@ def test_limit_below_one_still_lets_one_run() -> None:
     assert one.acquire(running(store)) == 0
 
 
-@pytest.mark.parametrize(("n", "text"), [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"),
-                                         (11, "11th"), (12, "12th"), (21, "21st"), (102, "102nd")])
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [
+        (1, "1st"),
+        (2, "2nd"),
+        (3, "3rd"),
+        (4, "4th"),
+        (11, "11th"),
+        (12, "12th"),
+        (21, "21st"),
+        (102, "102nd"),
+    ],
+)
 def test_ordinals(n: int, text: str) -> None:
     assert ordinal(n) == text
 
