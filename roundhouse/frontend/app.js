@@ -46,6 +46,7 @@ async function login() {
       try {
         await api("/api/login", { method: "POST", body: { token: dialog.querySelector("input").value } });
         dialog.close(); dialog.remove(); resolve();
+        location.reload();  // the views asked before the cookie existed: ask again, logged in
       } catch (e) { dialog.querySelector(".form-error").textContent = explain(e); }
     });
   });
@@ -66,8 +67,7 @@ async function boot() {
   mountDemo();
   startRouter();
   loadCached();
-  await mountAreas();
-  await login();
+  await Promise.all([mountAreas(), login()]);
   connect();
 }
 

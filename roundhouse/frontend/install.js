@@ -66,7 +66,10 @@ function subject(job) {
 
 function setStages(list, job) {
   const names = STAGES[job.kind] || [];
-  const at = names.indexOf(job.stage);
+  // a paused, failed or queued job's stage says so; the chips keep the stage it was in
+  let at = names.indexOf(job.stage);
+  if (at >= 0) list.dataset.at = String(at);
+  else if (list.dataset.at) at = Number(list.dataset.at);
   const finished = job.state === "succeeded";
   if (list.children.length !== names.length) list.replaceChildren(...names.map((s) => el("li", { "data-stage": s }, s)));
   [...list.children].forEach((li, i) => {

@@ -70,7 +70,7 @@ def test_install_runs_through_its_stages_then_update_and_uninstall(
 
 
 def test_pause_and_resume_from_the_page(page: Page, stack: TestStack, fakes: Fakes) -> None:
-    repo, _ = new_repo(fakes, size=1_500_000)
+    repo, name = new_repo(fakes, size=1_500_000)
     open_view(page, stack)
     fakes.hub.trickle(250_000)
     try:
@@ -78,8 +78,19 @@ def test_pause_and_resume_from_the_page(page: Page, stack: TestStack, fakes: Fak
         page.click("#install-form [data-action=download]")
         card = page.locator(".install-job").first
         expect(card).to_have_attribute("data-stage", "download", timeout=30_000)
+        # the card names the repo, the file and where it goes, with speed and time left
+        expect(card.locator(".repo")).to_have_text(repo)
+        expect(card.locator(".subject")).to_have_text(f"{name} → download only")
+        expect(card.locator(".nums")).to_contain_text(re.compile(r"KB/s · \d+s left"))
         card.get_by_role("button", name="Pause").click()
         expect(card).to_have_attribute("data-state", "paused", timeout=30_000)
+        # paused: the stages done stay done, the current one shows the state's own colour
+        expect(card.locator('.stages li[data-stage="check"]')).to_have_class("done")
+        expect(card.locator('.stages li[data-stage="download"]')).to_have_class("current st-paused")
+        job_id = card.get_attribute("data-id")
+        drawer_bar = page.locator(f"#job-{job_id} .bar > i")
+        colour = "e => getComputedStyle(e).backgroundColor"
+        assert card.locator(".bar > i").evaluate(colour) == drawer_bar.evaluate(colour)
     finally:
         fakes.hub.trickle(None)
     card.get_by_role("button", name="Resume").click()

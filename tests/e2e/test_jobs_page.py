@@ -18,13 +18,16 @@ def bar_percent(page: Page, job_id: str) -> float:
 def test_job_progress_to_done_and_reload_mid_job(page: Page, stack: TestStack) -> None:
     page.goto(stack.url)
     expect(page.locator("#conn")).to_have_attribute("data-state", "live")
-    r = httpx.post(f"{stack.url}/api/jobs", json={"kind": "demo.count",
-                                                  "params": {"steps": 60, "interval": 0.05}})
+    r = httpx.post(
+        f"{stack.url}/api/jobs",
+        json={"kind": "demo.count", "params": {"steps": 60, "interval": 0.05}},
+    )
     job_id = r.json()["id"]
     card = page.locator(f"#job-{job_id}")
     expect(card).to_have_attribute("data-state", "running", timeout=20_000)
     page.wait_for_function(
-        f"Number(document.querySelector('#job-{job_id} .bar')?.getAttribute('aria-valuenow')) > 15")
+        f"Number(document.querySelector('#job-{job_id} .bar')?.getAttribute('aria-valuenow')) > 15"
+    )
     before = bar_percent(page, job_id)
 
     page.reload()
@@ -56,3 +59,66 @@ def test_bad_input_shows_the_servers_message(page: Page, stack: TestStack) -> No
     page.evaluate("document.querySelector('#demo-form input[name=steps]').removeAttribute('min')")
     page.click("#demo-form button[type=submit]")
     expect(page.locator("#demo-form .form-error")).to_have_text(re.compile("steps must be"))
+
+
+def test_drawer_scrolls_folds_logs_has_empty_states_and_clears_finished(
+    page: Page, stack: TestStack
+) -> None:
+    def demo(steps: int, **extra: object) -> str:
+        body = {"kind": "demo.count", "params": {"steps": steps, "interval": 0.01, **extra}}
+        return httpx.post(f"{stack.url}/api/jobs", json=body).json()["id"]
+
+    page.goto(f"{stack.url}/#/")
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    done = [demo(2) for _ in range(12)]
+    failed = demo(5, fail_at=3)
+    for job_id in [*done, failed]:
+        expect(page.locator(f"#job-{job_id}")).not_to_have_attribute(
+            "data-state", "queued", timeout=30_000
+        )
+        expect(page.locator(f"#job-{job_id}")).not_to_have_attribute(
+            "data-state", "running", timeout=30_000
+        )
+    # the list scrolls inside the drawer; the page does not grow past the window
+    region = page.locator("#jobs-drawer .drawer-scroll")
+    assert region.evaluate("e => e.scrollHeight > e.clientHeight")
+    assert page.evaluate("document.scrollingElement.scrollHeight") <= 800
+
+    card = page.locator(f"#job-{failed}")
+    expect(card.locator(".folded .first")).to_contain_text("asked to fail at step 3")
+    filters = page.locator("#jobs-filter")
+    filters.select_option("active")
+    expect(page.locator("#jobs-empty")).to_have_text("Nothing is running or waiting.")
+    filters.select_option("failed")
+    expect(card).to_be_visible()
+    expect(page.locator(f"#job-{done[0]}")).to_be_hidden()
+    filters.select_option("")
+
+    page.get_by_role("button", name="Clear finished").click()
+    for job_id in [*done, failed]:
+        expect(page.locator(f"#job-{job_id}")).to_have_count(0)
+        assert httpx.get(f"{stack.url}/api/jobs/{job_id}").status_code == 404
+    filters.select_option("failed")
+    expect(page.locator("#jobs-empty")).to_have_text("No failed jobs.")
+    page.reload()  # the cached list does not bring them back
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    expect(page.locator(f"#job-{failed}")).to_have_count(0)
+
+
+def test_long_error_is_folded_behind_show_log(page: Page, stack: TestStack) -> None:
+    page.goto(f"{stack.url}/#/")
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    page.evaluate("""() => import('/static/store.js').then(s => s.remember({
+        id: 'folded-1', kind: 'service.start', params: {service: 'flux'}, state: 'failed',
+        created_at: Date.now() / 1000,
+        error: 'Flux exited with code 3 before it was ready. Last lines:\\n'
+               + Array.from({length: 40}, (_, i) => `log line ${i}`).join('\\n')}))""")
+    card = page.locator("#job-folded-1")
+    expect(card.locator(".folded .first")).to_have_text(
+        "Flux exited with code 3 before it was ready. Last lines:"
+    )
+    log = card.locator("pre.log")
+    expect(log).to_be_hidden()
+    card.get_by_text("Show log").click()
+    expect(log).to_be_visible()
+    expect(log).to_contain_text("log line 39")

@@ -59,6 +59,8 @@ def test_download_reload_midway_then_installed_and_uninstall(page: Page, stack: 
     assert bar(page, "e2e-pull:latest") == 100
     row = page.locator('#ollama-installed tr[data-model="e2e-pull:latest"]')
     expect(row).to_be_visible()  # no manual refresh: the "models" event did it
+    expect(cell.locator(".stage")).to_contain_text("Pulled e2e-pull:latest")
+    expect(page.locator("#models")).not_to_contain_text("null")  # no Node.append(null)
 
     page.once("dialog", lambda dialog: dialog.accept())
     row.locator("button[data-action=uninstall]").click()

@@ -4,6 +4,7 @@ stops again the badge turns red and its tooltip names the service."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,3 +77,13 @@ def test_down_service_error_then_switch_and_badge(
     tooltip = page.locator("#providers-button").get_attribute("title") or ""
     assert "ollama is down (LLM uses it)" in tooltip
     expect(page.locator("#providers-dialog a[href='#/services']")).to_have_count(1)
+
+    # where a run is decided: Beam's form shows each role's provider and health, and says why
+    # a run would fail before Run is pressed
+    page.locator("#providers-dialog button[aria-label=Close]").click()
+    page.locator('#views [data-view="beam"]').click()
+    llm = page.locator('#beam-roles [data-role="llm"]')
+    expect(llm).to_have_class(re.compile(r"\bbad\b"))
+    expect(llm).to_contain_text("LLM: ollama/llama3.2:latest down")
+    expect(page.locator('#beam-roles [data-role="image"]')).to_be_visible()
+    expect(page.locator("#beam-down")).to_contain_text("LLM (ollama: ollama) is down")
