@@ -78,10 +78,15 @@ function setStages(list, job) {
   });
 }
 
+/** When the job was made: two jobs for one repo differ at least by this. */
+function started(job) {
+  return job.created_at ? `started ${new Date(job.created_at * 1000).toLocaleTimeString()}` : "";
+}
+
 function makeCard(job) {
   const name = title(job);
   const card = el("li", { class: "install-job", id: `install-${job.id}`, "data-id": job.id },
-    el("header", {}, el("strong", { class: "repo" }), stateBadge(job)),
+    el("header", {}, el("strong", { class: "repo" }), el("span", { class: "when muted" }, started(job)), stateBadge(job)),
     el("div", { class: "subject muted" }),
     el("ol", { class: "stages", "aria-label": "Stages" }),
     bar(job, `Progress of ${name}`),

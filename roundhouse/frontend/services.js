@@ -3,11 +3,11 @@
 import { api, explain, toast } from "./api.js";
 import { onEvent } from "./live.js";
 import { duration, el } from "./format.js";
+import { TERMINAL } from "./store.js";
 
 const LABEL = { running: "running", external: "running (not started by Roundhouse)",
   starting: "starting", stopping: "stopping", crashed: "crashed", stopped: "stopped" };
 const BADGE = { running: "ok", external: "ok", starting: "warn", stopping: "warn", crashed: "bad" };
-const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 const REFRESH_MS = 15000;
 
 function actionsFor(state) {
@@ -133,8 +133,9 @@ function firstLine(text) { return String(text).split("\n")[0]; }
 
 function button(grid, row, load) {
   if (row.state === "stopping") return el("button", { disabled: true }, "Stopping…");
-  if (row.actions?.stop) return el("button", { class: "danger", onclick: () => act(grid, row, "stop", load) }, "Stop");
-  if (row.actions?.start) return el("button", { onclick: () => act(grid, row, "start", load) }, "Start");
+  const now = () => grid.rows.get(row.service) || row;  // the row as it is when pressed
+  if (row.actions?.stop) return el("button", { type: "button", class: "danger", onclick: () => act(grid, now(), "stop", load) }, "Stop");
+  if (row.actions?.start) return el("button", { type: "button", onclick: () => act(grid, now(), "start", load) }, "Start");
   return null;
 }
 
@@ -147,14 +148,41 @@ function renderRow(grid, row, load) {
     el("td", { class: "port" }, row.port ? String(row.port) : ""),
     el("td", {}, row.host),
     el("td", { class: "uptime" }, running && row.uptime_s !== null ? duration(row.uptime_s) : ""),
-    el("td", {}, button(grid, row, load)),
+    el("td", { class: "action", "data-key": buttonKey(row) }, button(grid, row, load)),
     el("td", { class: "detail" }, detail(row)));
 }
 
+function buttonKey(row) { return `${row.state}|${!!row.actions?.start}|${!!row.actions?.stop}`; }
+
+/** Swap the cells that changed; a row's button stays the same element while its key holds. */
+function patchRow(old, fresh) {
+  old.dataset.state = fresh.dataset.state;
+  [...fresh.children].forEach((cell, i) => {
+    const was = old.children[i];
+    if (!was) { old.append(cell); return; }
+    if (cell.classList.contains("action") && was.dataset.key === cell.dataset.key) return;
+    if (was.innerHTML !== cell.innerHTML || cell.classList.contains("action")) was.replaceWith(cell);
+  });
+}
+
 function render(grid, load) {
-  const head = el("tr", {}, ["Service", "State", "Port", "Host", "Uptime", "Action", "Details"].map((h) => el("th", {}, h)));
-  grid.container.replaceChildren(
-    el("div", { class: "inline" }, el("h3", { style: "margin:0" }, "Local service status"), hostPicker(grid, load)),
-    el("table", { class: "services stack" }, el("thead", {}, head),
-      el("tbody", {}, [...grid.rows.values()].map((row) => renderRow(grid, row, load)))));
+  let body = grid.container.querySelector("table.services tbody");
+  if (!body || grid.container.dataset.host !== grid.host || grid.container.dataset.hosts !== grid.hosts.join(",")) {
+    const head = el("tr", {}, ["Service", "State", "Port", "Host", "Uptime", "Action", "Details"].map((h) => el("th", {}, h)));
+    body = el("tbody");
+    grid.container.replaceChildren(
+      el("div", { class: "inline" }, el("h3", { style: "margin:0" }, "Local service status"), hostPicker(grid, load)),
+      el("table", { class: "services stack" }, el("thead", {}, head), body));
+    grid.container.dataset.host = grid.host;
+    grid.container.dataset.hosts = grid.hosts.join(",");
+  }
+  const rows = [...grid.rows.values()].map((row) => {
+    const fresh = renderRow(grid, row, load);
+    const old = body.querySelector(`#${CSS.escape(fresh.id)}`);
+    if (!old) return fresh;
+    patchRow(old, fresh);
+    return old;
+  });
+  for (const tr of [...body.children]) if (!rows.includes(tr)) tr.remove();
+  rows.forEach((tr, i) => { if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] || null); });
 }
