@@ -31,6 +31,7 @@ export function mountGrid(container) {
       const q = grid.host ? `?host=${encodeURIComponent(grid.host)}` : "";
       const body = await api(`/api/providers/services/status${q}`);
       grid.host = body.host; grid.hosts = body.hosts;
+      grid.offline = new Set((body.host_states || []).filter((h) => !h.online).map((h) => h.host));
       grid.rows = new Map(body.services.map((r) => [r.service, r]));
       grid.jobs = new Map(body.services.filter((r) => r.job).map((r) => [r.job.id, r.service]));
       render(grid, load);
@@ -112,9 +113,10 @@ function tick(grid) {
 }
 
 function hostPicker(grid, load) {
-  if (grid.hosts.length < 2) return el("span", { class: "muted" }, `Host: ${grid.host}`);
+  const named = (h) => (grid.offline && grid.offline.has(h) ? `${h} (offline)` : h);
+  if (grid.hosts.length < 2) return el("span", { class: "muted" }, `Host: ${named(grid.host)}`);
   return el("label", {}, "Host ", el("select", { name: "host", onchange: (e) => { grid.host = e.target.value; load(); } },
-    grid.hosts.map((h) => el("option", { value: h, selected: h === grid.host }, h))));
+    grid.hosts.map((h) => el("option", { value: h, selected: h === grid.host }, named(h)))));
 }
 
 function detail(row) {

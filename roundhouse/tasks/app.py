@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 
 from celery import Celery, Task, signals
 from kombu import Queue
@@ -66,8 +65,8 @@ celery = make_celery(context.base_settings())
 @signals.worker_ready.connect
 def _start_watchdog(sender: object = None, **_: object) -> None:
     """Every worker sweeps for lost jobs (a Redis lock makes it one sweep per interval)."""
-    name = f"{os.getpid()}@{socket.gethostname()}"
     settings = context.base_settings()
+    name = f"{os.getpid()}@{settings.hostname}"  # /healthz lists workers by host
     watchdog.start_thread(
         context.jobs(),
         lambda job: enqueue(celery, job),

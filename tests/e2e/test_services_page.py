@@ -126,3 +126,15 @@ def test_a_wrong_server_on_the_port_is_named_and_ends_the_start(
     assert time.monotonic() - began < 10
     expect(row.locator(".error")).to_contain_text("404, expected 200")
     expect(row.locator(".error")).to_contain_text("some other server")
+
+
+def test_the_host_picker_marks_an_offline_host(page: Page, svc_stack: TestStack) -> None:
+    """A host whose worker stopped beating is offered as "(offline)" in the grid's picker."""
+    from roundhouse.core.hosts import Hosts
+
+    hosts = Hosts(connect(svc_stack.redis_url), Keys(svc_stack.prefix))
+    hosts.beat("retired-box", at=time.time() - 3600)
+    page.goto(f"{svc_stack.url}/static/services.html")
+    picker = page.locator("select[name=host]")
+    expect(picker.locator("option", has_text="retired-box (offline)")).to_have_count(1)
+    expect(picker.locator("option", has_text=HOST)).not_to_contain_text("offline")

@@ -197,7 +197,8 @@ class Topology:
             self._check_alive()
             try:
                 last = httpx.get(f"{self.api_url}/healthz", timeout=3).json()
-                if len(last.get("workers", [])) >= len(WORKERS):
+                online = {h["host"] for h in last.get("hosts", []) if h["workers"]}
+                if set(WORKERS) <= online:
                     return
             except (httpx.HTTPError, ValueError) as exc:
                 last = exc

@@ -15,7 +15,22 @@ HEALTHZ = obj(
     {
         "ok": {"type": "boolean"},
         "redis": obj({"ok": {"type": "boolean"}, "latency_ms": {"type": "number"}}, ("ok",)),
-        "workers": {"type": "array"},
+        "workers": {"type": "array", "description": "live workers, `pid@host`"},
+        "hosts": {
+            "type": "array",
+            "description": "every known host (ROUNDHOUSE_HOSTNAME of a worker serving its "
+            "queue): `last_seen`, `online` (a beat within ROUNDHOUSE_HOST_OFFLINE_S) and its "
+            "live `workers`",
+            "items": obj(
+                {
+                    "host": {"type": "string"},
+                    "online": {"type": "boolean"},
+                    "last_seen": {"type": ["number", "null"]},
+                    "workers": {"type": "array", "items": {"type": "string"}},
+                },
+                ("host", "online", "workers"),
+            ),
+        },
         "relay_clients": {"type": "integer"},
         "message": {"type": "string"},
     },

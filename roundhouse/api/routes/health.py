@@ -1,13 +1,15 @@
-"""GET /healthz: is Redis answering, and which workers have checked in lately."""
+"""GET /healthz: is Redis answering, and which workers have checked in lately, by host."""
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import redis
 from flask import Blueprint, jsonify
 
 from roundhouse.api.deps import services
+from roundhouse.core.hosts import Hosts
 from roundhouse.tasks.watchdog import live_workers
 
 bp = Blueprint("health", __name__)
@@ -23,6 +25,7 @@ def healthz():  # type: ignore[no-untyped-def]
     try:
         svc.redis.ping()
         workers = live_workers(svc.jobs, WORKER_FRESH_S)
+        hosts = by_host(Hosts.of(svc.redis, svc.keys, svc.settings).describe(), workers)
     except redis.RedisError as exc:
         body = {"ok": False, "redis": {"ok": False, "error": str(exc)}, "workers": []}
         return jsonify(body), 503
@@ -31,7 +34,18 @@ def healthz():  # type: ignore[no-untyped-def]
         "ok": bool(workers),
         "redis": {"ok": True, "latency_ms": latency},
         "workers": workers,
+        "hosts": hosts,
         "relay_clients": svc.relay.clients(),
         "message": "ready" if workers else "no live worker: start one with `make run`",
     }
     return jsonify(body), 200
+
+
+def by_host(known: list[dict[str, Any]], workers: list[str]) -> list[dict[str, Any]]:
+    """Every known host (online or not, with its last beat) and its live workers (`pid@host`)."""
+    rows = {h["host"]: {**h, "workers": []} for h in known}
+    for name in workers:
+        host = name.rpartition("@")[2]
+        rows.setdefault(host, {"host": host, "last_seen": None, "online": True, "workers": []})
+        rows[host]["workers"].append(name)
+    return [rows[h] for h in sorted(rows)]

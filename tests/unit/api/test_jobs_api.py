@@ -75,6 +75,24 @@ def test_healthz_reports_no_worker(client: FlaskClient) -> None:
     assert body["redis"]["ok"] and body["workers"] == [] and not body["ok"]
 
 
+def test_healthz_lists_workers_by_host_and_offline_hosts(client: FlaskClient, fake_redis) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from roundhouse.core.hosts import Hosts
+    from roundhouse.core.jobs import JobStore
+    from roundhouse.core.keys import Keys
+    from roundhouse.tasks.watchdog import beat_worker
+
+    store = JobStore(fake_redis, Keys("rh:"))
+    for name, host in (("11@gpu-a", "gpu-a"), ("12@gpu-a", "gpu-a"), ("13@gpu-b", "gpu-b")):
+        beat_worker(store, name, host)
+    Hosts(fake_redis, Keys("rh:")).beat("old", at=time.time() - 3600)
+    hosts = {h["host"]: h for h in client.get("/healthz").json["hosts"]}
+    assert hosts["gpu-a"]["workers"] == ["11@gpu-a", "12@gpu-a"] and hosts["gpu-a"]["online"]
+    assert hosts["gpu-b"]["workers"] == ["13@gpu-b"]
+    assert hosts["old"]["online"] is False and hosts["old"]["workers"] == []
+
+
 def test_body_size_is_limited(client: FlaskClient) -> None:
     r = client.post("/api/jobs", data="x" * 100_000, content_type="application/json")
     assert r.status_code == 413
