@@ -6,6 +6,7 @@ user on the API's address is promised, and what landed on which host's disk and 
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
@@ -23,7 +24,7 @@ from tests.hosts.conftest import (
     SOLO_REPO,
     file_on,
 )
-from tests.hosts.topology import LMSTUDIO_URL, TOKEN, Topology
+from tests.hosts.topology import LMSTUDIO_URL, REPO, TOKEN, Topology
 from tests.wsclient import Live, final
 
 MODELS = "/api/providers/models"
@@ -232,3 +233,26 @@ def test_link_cut_for_30s_mid_download_resumes_the_same_job(hosts: Topology) -> 
     served = hosts.get_json("gpu-a", f"{hub}/stats")["served"][f"{SLOW_REPO}/{SLOW_FILE}"]
     assert served <= SLOW_SIZE * 1.01, served  # re-fetched under 1 %
     assert file_on(hosts, "gpu-a", SLOW_REPO, SLOW_FILE).stat().st_size == SLOW_SIZE
+
+
+def readme_blocks() -> list[str]:
+    """The shell blocks of the README's "Deploying on several machines" section."""
+    text = (REPO / "README.md").read_text()
+    section = text.split("### Deploying on several machines", 1)[1].split("\n### ", 1)[0]
+    return [b.split("\n", 1)[1] for b in section.split("```sh")[1:]]
+
+
+def test_the_readme_deploy_section_is_what_runs_here(hosts: Topology) -> None:
+    """Every setting and command the README gives each host is what this topology runs."""
+    redis, api, worker = (block.split("```")[0] for block in readme_blocks())
+    for flag in ("--bind", "--port 6379", "--requirepass", "--protected-mode yes"):
+        assert flag in redis and flag.split()[0] in hosts.argv_of("redis/redis"), flag
+    for block, host in ((api, "api"), (worker, "gpu-a")):
+        named = set(re.findall(r"\b([A-Z][A-Z0-9_]+)=", block))
+        assert named and named <= set(hosts.env_of[host]), named - set(hosts.env_of[host])
+        assert hosts.env_of[host]["ROUNDHOUSE_HOSTNAME"] == host
+        assert hosts.env_of[host]["REDIS_URL"].startswith("redis://:")  # with the password
+    assert "roundhouse up --host 0.0.0.0 --no-worker" in api
+    assert " ".join(hosts.argv_of("api/api")[1:]) == "up --host 0.0.0.0 --no-worker"
+    line = "-Q host.gpu-a,default,downloads,beam -c 2"
+    assert line in worker and line in " ".join(hosts.argv_of("gpu-a/worker"))

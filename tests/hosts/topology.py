@@ -175,6 +175,11 @@ class Topology:
             ],
         )
 
+    def argv_of(self, name: str) -> list[str]:
+        """The command a process ("host/name") runs, without the `ip netns exec` prefix."""
+        proc = next(p for n, p in self.procs if n == name)
+        return [str(a) for a in proc.args[4:]]  # type: ignore[index]
+
     def spawn(self, host: str, name: str, argv: list[str]) -> subprocess.Popen:
         log = (self.data_dir(host) / "logs" / f"{name}.log").open("ab")
         proc = subprocess.Popen(
