@@ -13,6 +13,14 @@ import redis
 from roundhouse.core.keys import Keys
 
 LIVE_STATES = ("queued", "running")
+GiB = 1 << 30
+
+
+def floor_bytes(setting: int, total_bytes: int) -> int:
+    """Free space a download must leave on its disk: the setting, or when it is negative
+    (the default) the larger of 1 GiB and 5 % of the disk, so Redis and the logs keep room."""
+    return setting if setting >= 0 else max(GiB, total_bytes // 20)
+
 
 #: KEYS[1] reservations hash; ARGV: job id, bytes needed, free bytes, margin.
 #: Returns {1, reserved by others} when reserved, {0, reserved by others} when it does not fit.

@@ -7,9 +7,17 @@ so a caller gets a 503 at once instead of a hang).
 
 from __future__ import annotations
 
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
+
+log = logging.getLogger(__name__)
 
 #: A blocking read (XREAD BLOCK) must return before this socket timeout.
 SOCKET_TIMEOUT_S = 10.0
@@ -20,7 +28,12 @@ QUICK_SOCKET_TIMEOUT_S = 5.0
 MAX_CONNECTIONS = 64
 POOL_WAIT_S = 20.0
 
-#: Redis's refusals of a write, by the first word of its error: (code, what it means).
+#: How long a patient client waits out Redis refusing writes before giving the error up.
+REFUSAL_PATIENCE_S = 600.0
+REFUSAL_LOG_EVERY_S = 30.0
+_REFUSAL_WORD = re.compile(r"(?<![A-Za-z])(MISCONF|READONLY|OOM)(?![A-Za-z])")
+
+#: Redis's refusals of a write, by the word that starts its error: (code, what it means).
 WRITE_REFUSALS = {
     "MISCONF": ("disk_full", "Redis cannot save to disk (full?) and refuses writes"),
     "READONLY": ("redis_read_only", "Redis is a read-only replica and refuses writes"),
@@ -32,20 +45,14 @@ def connect(
     url: str, *, socket_timeout: float = SOCKET_TIMEOUT_S, patient: bool = True
 ) -> redis.Redis:
     """A patient client (reconnects for ~30 s) or a quick one (gives up within ~1.5 s)."""
-    if patient:
-        retry, errors = (
-            Retry(ExponentialBackoff(cap=2.0, base=0.05), retries=20),
-            [
-                redis.ConnectionError,
-                redis.TimeoutError,
-                ConnectionResetError,
-            ],
-        )
-        connect_timeout = 2.0
+    lost: list[type[Exception]] = [redis.ConnectionError, ConnectionResetError]
+    if patient:  # waits out restarts and refused writes
+        retry: Retry = PatientRetry(ExponentialBackoff(cap=2.0, base=0.05), retries=20)
+        errors, connect_timeout = [*lost, redis.TimeoutError], 2.0
     else:
         retry = Retry(ExponentialBackoff(cap=0.25, base=0.05), retries=2)
-        errors = [redis.ConnectionError, ConnectionResetError]
-        connect_timeout, socket_timeout = 0.5, min(socket_timeout, QUICK_SOCKET_TIMEOUT_S)
+        errors, connect_timeout = lost, 0.5
+        socket_timeout = min(socket_timeout, QUICK_SOCKET_TIMEOUT_S)
     pool = redis.BlockingConnectionPool.from_url(
         url,
         max_connections=MAX_CONNECTIONS,
@@ -64,9 +71,33 @@ def write_refusal(exc: BaseException) -> tuple[str, str] | None:
     """(code, meaning) when `exc` is Redis refusing a write (full disk, replica, memory)."""
     if not isinstance(exc, redis.ResponseError):
         return None
-    text = str(exc)
-    for word, found in WRITE_REFUSALS.items():
-        # a script's error wraps Redis's own: "Error running script ...: MISCONF ..."
-        if text.startswith(word) or f" {word} " in text or f": {word}" in text:
-            return found
-    return None
+    # a script's error wraps Redis's own: "Error running script ...: -MISCONF ..."
+    found = _REFUSAL_WORD.search(str(exc))
+    return WRITE_REFUSALS[found.group(1)] if found else None
+
+
+class PatientRetry(Retry):
+    """Retry that also waits out refused writes: a refused write was not applied, so sending
+    it again once Redis accepts writes is safe (workers carry on after a full disk is freed)."""
+
+    def call_with_retry(
+        self,
+        do: Callable[[], Any],
+        fail: Callable[..., Any],
+        is_retryable: Callable[[Exception], bool] | None = None,
+        with_failure_count: bool = False,
+    ) -> Any:
+        started = last_log = time.monotonic()
+        pause = 0.25
+        while True:
+            try:
+                return super().call_with_retry(do, fail, is_retryable, with_failure_count)
+            except redis.ResponseError as exc:
+                waited = time.monotonic() - started
+                if write_refusal(exc) is None or waited > REFUSAL_PATIENCE_S:
+                    raise
+                if pause == 0.25 or time.monotonic() - last_log > REFUSAL_LOG_EVERY_S:
+                    log.warning("Redis refuses writes (%s); waiting (%.0f s so far)", exc, waited)
+                    last_log = time.monotonic()
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)

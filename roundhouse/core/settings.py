@@ -89,6 +89,7 @@ class Settings:
     hf_endpoint: str = "https://huggingface.co"
     hf_token: str = ""
     disk_margin_bytes: int = 512 * 1024 * 1024
+    disk_floor: int = -1  # bytes a download leaves free; -1: max(1 GiB, 5 % of the disk)
     download_segments: int = 8  # ranges fetched at once for a large file; 1 turns it off
     download_segments_above: int = 256 * 1024 * 1024  # files smaller than this: one stream
 

@@ -46,6 +46,7 @@ def disk_stack(
         **fakes.env(),
         "ROUNDHOUSE_MODELS_DIR": str(small_disk),
         "ROUNDHOUSE_DISK_MARGIN_BYTES": "0",
+        "ROUNDHOUSE_DISK_FLOOR": "0",
     }
     ts = start_stack(tmp_path_factory.mktemp("disk-stack"), redis_base, env=env)
     yield ts

@@ -58,6 +58,10 @@ FILES = obj(
                 "host": {"type": "string"},
                 "free_bytes": {"type": ["integer", "null"]},
                 "reserved": {"type": "object"},
+                "floor_bytes": {
+                    "type": "integer",
+                    "description": "free space every download leaves (ROUNDHOUSE_DISK_FLOOR)",
+                },
             },
             ("host",),
         ),

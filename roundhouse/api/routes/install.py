@@ -10,7 +10,7 @@ from roundhouse.api.body import json_object
 from roundhouse.api.deps import host_of, services
 from roundhouse.api.submit import accepted, submit
 from roundhouse.core import feed
-from roundhouse.core.disk import DiskReservations
+from roundhouse.core.disk import DiskReservations, floor_bytes
 from roundhouse.core.downloads import Downloads
 from roundhouse.core.errors import InvalidRequest
 from roundhouse.providers import hf, lmstudio_files
@@ -135,6 +135,9 @@ def list_files():  # type: ignore[no-untyped-def]
                 "free_bytes": free,
                 "reserved": reservations,
                 "margin_bytes": svc.settings.disk_margin_bytes,
+                "floor_bytes": floor_bytes(
+                    svc.settings.disk_floor, hf.total_bytes(svc.settings.models_dir)
+                ),
             },
         }
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from roundhouse.providers.hf.disk import free_bytes, human, preflight
+from roundhouse.providers.hf.disk import free_bytes, human, preflight, total_bytes
 from roundhouse.providers.hf.download import download
 from roundhouse.providers.hf.errors import hub_error
 from roundhouse.providers.hf.refs import (
@@ -34,6 +34,7 @@ __all__ = [
     "list_files",
     "pick_files",
     "preflight",
+    "total_bytes",
     "quant_of",
     "resolve_file",
     "snapshot",

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from roundhouse.core.disk import DiskReservations
+from roundhouse.core.disk import DiskReservations, floor_bytes
 from roundhouse.core.errors import Conflict, NotFound
 from roundhouse.core.settings import Settings
 from roundhouse.providers import gguf, hf
@@ -106,13 +106,14 @@ def preflight(
     s: Settings, reservations: DiskReservations, dest: Path, need: int, job_id: str | None
 ) -> None:
     """Refuse with numbers unless `need` bytes fit; with a job id, reserve them atomically."""
-    free = hf.free_bytes(dest)
+    free, floor = hf.free_bytes(dest), floor_bytes(s.disk_floor, hf.total_bytes(dest))
+    margin = s.disk_margin_bytes
     if job_id is None:
-        hf.preflight(need, free, reservations.reserved(), s.disk_margin_bytes)
+        hf.preflight(need, free, reservations.reserved(), margin, floor)
         return
-    ok, others = reservations.try_reserve(job_id, need, free, s.disk_margin_bytes)
+    ok, others = reservations.try_reserve(job_id, need, free, margin + floor)
     if not ok:
-        hf.preflight(need, free, others, s.disk_margin_bytes)
+        hf.preflight(need, free, others, margin, floor)
 
 
 def disk_full(exc: OSError, dest: Path) -> Exception:

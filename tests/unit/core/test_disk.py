@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import fakeredis
+import pytest
 
-from roundhouse.core.disk import DiskReservations
+from roundhouse.core.disk import DiskReservations, GiB, floor_bytes
+from roundhouse.core.errors import Conflict
 from roundhouse.core.keys import Keys
+from roundhouse.providers.hf import preflight
 
 KEYS = Keys("rh:")
 
@@ -43,3 +46,16 @@ def test_a_paused_job_holds_no_reservation(fake_redis: fakeredis.FakeRedis) -> N
     res.try_reserve("a", 100, free=1000, margin=0)
     fake_redis.hset(KEYS.job("a"), "state", "paused")
     assert res.reserved() == 0
+
+
+def test_the_floor_is_the_setting_or_the_larger_of_1_gib_and_5_percent() -> None:
+    assert floor_bytes(0, 100 * GiB) == 0 and floor_bytes(123, 100 * GiB) == 123
+    assert floor_bytes(-1, 10 * GiB) == GiB  # 5 % would be 0.5 GiB
+    assert floor_bytes(-1, 100 * GiB) == 5 * GiB
+
+
+def test_a_download_must_leave_the_floor_free_and_the_refusal_names_it() -> None:
+    preflight(10, 100, 0, margin_bytes=0, floor_bytes=90)  # leaves exactly the floor
+    with pytest.raises(Conflict, match="keeping 91 B free \\(the disk floor\\)") as err:
+        preflight(10, 100, 0, margin_bytes=0, floor_bytes=91)
+    assert err.value.details["floor_bytes"] == 91 and "ROUNDHOUSE_DISK_FLOOR" in err.value.hint
