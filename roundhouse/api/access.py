@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, request
 
-from roundhouse.api.deps import settings
+from roundhouse.api.deps import base_services
 from roundhouse.core.errors import Forbidden, Unauthorized
+from roundhouse.core.settings import Settings
 
 COOKIE = "roundhouse_token"
 OPEN_PATHS = ("/healthz", "/api/login", "/api/logout", "/api/session", "/static/", "/favicon.ico")
@@ -22,6 +23,11 @@ def presented_token() -> str:
     if header.lower().startswith("bearer "):
         return header[7:].strip()
     return request.headers.get("X-API-Token") or request.cookies.get(COOKIE) or ""
+
+
+def settings() -> Settings:
+    """This process's own settings: access rules never wait on Redis (no connections overlay)."""
+    return base_services().settings
 
 
 def same_secret(given: str, expected: str) -> bool:
