@@ -28,6 +28,7 @@ from tests.hosts.topology import LMSTUDIO_URL, REPO, TOKEN, Topology
 from tests.wsclient import Live, final
 
 MODELS = "/api/providers/models"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 DONE = {"succeeded", "failed", "cancelled"}
 
 
@@ -135,8 +136,8 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-def start_beam(c: httpx.Client, prompt: str) -> str:
-    body = {"prompt": prompt, "beam_width": 1, "candidates": 2, "depth": 2}
+def start_beam(c: httpx.Client, prompt: str, **params: int) -> str:
+    body = {"prompt": prompt, "beam_width": 1, "candidates": 2, "depth": 2, **params}
     r = c.post("/api/beam-search", json={**body, "width": 256, "height": 256})
     assert r.status_code == 202, r.text
     return r.json()["id"]
@@ -205,16 +206,45 @@ def wait_for(c: httpx.Client, job_id: str, ok, timeout: float = 60) -> dict:  # 
     raise TimeoutError(f"job {job_id}: {job}")
 
 
+def beam_running_on(c: httpx.Client, host: str, tries: int = 5) -> str:
+    """A slow beam search running on `host` (more are started until one runs there)."""
+    started: list[str] = []
+    for n in range(tries):
+        started.append(start_beam(c, f"a ship in a storm {n}", depth=4))
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            for job_id in started:
+                job = c.get(f"/api/jobs/{job_id}").json()
+                if job["state"] == "running" and job["host"] == host:
+                    return job_id
+            time.sleep(0.1)
+    raise AssertionError(f"no beam search ran on {host}: {started}")
+
+
+def candidate_events(hosts: Topology, job_id: str) -> list[str]:
+    """Every candidate event of the job, replayed from its stream through the API."""
+    ws = Live(hosts.ws_url, {"subscribe": [job_id], "after": {job_id: 0}}, **AUTH)
+    try:
+        frames = ws.until(final, timeout=30)
+    finally:
+        ws.close()
+    return [f["candidate"] for f in frames if f.get("event") == "candidate"]
+
+
 def test_link_cut_for_30s_mid_download_resumes_the_same_job(hosts: Topology) -> None:
-    hub = "http://127.0.0.1:18080/_fake"
+    """30 s without gpu-a from 40 % of its download, with a beam search running there too."""
+    hub, flux = "http://127.0.0.1:18080/_fake", "http://127.0.0.1:8001/_fake/knobs"
     hosts.post_json("gpu-a", f"{hub}/faults", {"trickle": 100_000, "reset_stats": True})
+    hosts.post_json("gpu-a", flux, {"latency": 2.5})  # gpu-a's renders take a while
     body = {"repo_id": SLOW_REPO, "file": SLOW_FILE, "host": "gpu-a"}
     try:
         with hosts.client() as c:
             r = c.post(f"{MODELS}/hf-download", json=body)
             assert r.status_code == 202, r.text
             job_id = r.json()["id"]
-            wait_for(c, job_id, lambda j: (j.get("progress") or 0) >= 0.4)
+            wait_for(c, job_id, lambda j: (j.get("progress") or 0) >= 0.35)
+            beam_id = beam_running_on(c, "gpu-a")
+            at_cut = c.get(f"/api/jobs/{job_id}").json()["progress"]
             hosts.net.cut("gpu-a")
             cut_at = time.monotonic()
             job = wait_for(c, job_id, lambda j: "unreachable" in (j.get("message") or ""), 40)
@@ -224,15 +254,24 @@ def test_link_cut_for_30s_mid_download_resumes_the_same_job(hosts: Topology) -> 
             assert job["message"].startswith("host gpu-a unreachable since "), job
             time.sleep(max(0.0, 30 - (time.monotonic() - cut_at)))
             hosts.net.restore("gpu-a")
-            job = wait_job(c, job_id, {"succeeded", "failed", "cancelled"}, timeout=120)
+            job = wait_job(c, job_id, DONE, timeout=120)
+            beam = wait_job(c, beam_id, DONE, timeout=120)
     finally:
         hosts.net.restore("gpu-a")
         hosts.post_json("gpu-a", f"{hub}/faults", {"trickle": None})
+        hosts.post_json("gpu-a", flux, {"latency": 0})
+    assert 0.35 <= at_cut < 1, at_cut
     assert (job["state"], job["host"], job["attempts"]) == ("succeeded", "gpu-a", 1), job
     assert job["unreachable_since"] is None
     served = hosts.get_json("gpu-a", f"{hub}/stats")["served"][f"{SLOW_REPO}/{SLOW_FILE}"]
     assert served <= SLOW_SIZE * 1.01, served  # re-fetched under 1 %
     assert file_on(hosts, "gpu-a", SLOW_REPO, SLOW_FILE).stat().st_size == SLOW_SIZE
+    # the beam search finished where it ran, once: no candidate twice
+    assert (beam["state"], beam["host"], beam["attempts"]) == ("succeeded", "gpu-a", 1), beam
+    tree = [n["id"] for n in beam["result"]["tree"]]
+    assert len(tree) == len(set(tree))
+    seen = candidate_events(hosts, beam_id)
+    assert seen and len(seen) == len(set(seen)) and set(seen) <= set(tree), seen
 
 
 def readme_blocks() -> list[str]:
