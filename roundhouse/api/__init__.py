@@ -8,7 +8,7 @@ from typing import Any
 import redis
 from flask import Flask
 
-from roundhouse.api import access, errors, metrics, routes
+from roundhouse.api import access, access_log, errors, metrics, routes
 from roundhouse.api.deps import Services
 from roundhouse.api.relay import Relay
 from roundhouse.core.jobs import JobStore, Limits
@@ -41,6 +41,7 @@ def create_app(
     svc = Services(settings, client, keys, store, enqueue or _celery_enqueue(), relay)
     app.extensions["roundhouse"] = svc
     errors.register(app)
+    access_log.install(app)
     access.install(app)
     for bp in routes.blueprints():
         app.register_blueprint(bp)

@@ -121,6 +121,8 @@ class Stack:
         argv = [sys.executable, "-m", "celery", "-A", "roundhouse.tasks.app", "worker"]
         argv += ["-n", f"{name}@%h", "-c", str(concurrency), "-P", pool, "-Q", queues]
         argv += ["--loglevel", loglevel, "--without-mingle", "--without-gossip"]
+        if Settings.from_env(self.env).log_format.lower() == "json":
+            argv.insert(argv.index("worker"), "--quiet")  # no banner: every line is JSON
         return self._spawn(name, argv, quiet)
 
     def start_api(
@@ -148,6 +150,8 @@ class Stack:
             "60",
             "--graceful-timeout",
             "5",
+            "--config",
+            "python:roundhouse.api.gunicorn_conf",  # logging (text or JSON lines)
             "roundhouse.api.wsgi:app",
         ]
         proc = self._spawn(name, argv, quiet)

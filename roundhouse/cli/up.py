@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import logging
 import os
 import signal
-import sys
 import time
 from types import FrameType
 
 from roundhouse.cli.stack import Stack
+from roundhouse.core import logs
 from roundhouse.core.settings import Settings
 
 LOOPBACK = ("localhost",)
@@ -45,14 +46,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    say = logs.console(settings.log_format.lower(), "roundhouse.up", settings.hostname)
     host = args.host or settings.bind_host
     port = args.port or settings.port
     if not is_loopback(host) and not settings.api_token:
-        print(
+        say.error(
             f"Refusing to listen on {host}: anyone who can reach it could drive this machine."
             "\nSet ROUNDHOUSE_API_TOKEN (and share it with your team), or listen on "
-            "127.0.0.1.",
-            file=sys.stderr,
+            "127.0.0.1."
         )
         return 2
     stack = Stack(settings.data_dir, api_workers=max(1, args.api_workers or os.cpu_count() or 1))
@@ -68,32 +69,29 @@ def run(args: argparse.Namespace) -> int:
         worker = None if args.no_worker else (args.concurrency or settings.worker_concurrency)
         return _run(stack, settings, host, port, worker, lambda: stopping)
     finally:
-        print("\nStopping Roundhouse...", file=sys.stderr)
+        say.info("Stopping Roundhouse...")
         stack.stop(timeout=15)
-        print("Stopped; nothing left running.", file=sys.stderr)
+        say.info("Stopped; nothing left running.")
 
 
 def _run(
     stack: Stack, settings: Settings, host: str, port: int, worker: int | None, stopping
 ) -> int:  # type: ignore[no-untyped-def]
     """`worker` is the worker's concurrency, or None for an API-only host."""
+    say = logging.getLogger("roundhouse.up")
     if not settings.redis_url:
         url = stack.start_redis()
-        print(f"Redis: {url} (data in {settings.data_dir / 'redis'})", file=sys.stderr)
+        say.info(f"Redis: {url} (data in {settings.data_dir / 'redis'})")
     if worker is not None:
         stack.start_worker(concurrency=worker, quiet=False)
     url = stack.start_api(port, host=host, quiet=False)
-    print(
-        f"\nRoundhouse is up: {url.replace('0.0.0.0', '127.0.0.1')}  (Ctrl-C to stop)\n",
-        file=sys.stderr,
-    )
+    say.info(f"Roundhouse is up: {url.replace('0.0.0.0', '127.0.0.1')}  (Ctrl-C to stop)")
     while not stopping():
         for name, proc in stack.procs.items():
             if proc.poll() is not None:
-                print(
+                say.error(
                     f"{name} exited with code {proc.returncode}; stopping the rest "
-                    f"(logs in {stack.logs})",
-                    file=sys.stderr,
+                    f"(logs in {stack.logs})"
                 )
                 return 1
         time.sleep(0.2)

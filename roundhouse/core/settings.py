@@ -38,6 +38,7 @@ class Settings:
     bind_host: str = "127.0.0.1"
     port: int = 8000
     api_token: str = ""
+    log_format: str = "text"  # "json": one JSON object per line (API, workers, `roundhouse up`)
     open_reads: bool = False  # with a token set, may reads skip it?
     allowed_origins: tuple[str, ...] = ()
     max_body_bytes: int = 64 * 1024

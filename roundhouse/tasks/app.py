@@ -6,8 +6,10 @@ import logging
 import os
 
 from celery import Celery, Task, signals
+from celery.apps import worker as celery_worker
 from kombu import Queue
 
+from roundhouse.core import logs
 from roundhouse.core.settings import Settings
 from roundhouse.tasks import broker, context, kinds, runner, states, watchdog
 from roundhouse.tasks import jobs as _kinds  # noqa: F401  (registers every kind)
@@ -44,9 +46,10 @@ def make_celery(settings: Settings) -> Celery:
 
 def _register(app: Celery, kind: str) -> None:
     def task(self: Task, job_id: str) -> str | None:
-        ending = runner.run(job_id, context.jobs(), context.base_settings())
-        retry_label = _label(job_id) if ending.outcome == runner.WAIT else ""
-        return states.report(self, ending, retry_label)
+        with logs.job_context(job_id, kind):
+            ending = runner.run(job_id, context.jobs(), context.base_settings())
+            retry_label = _label(job_id) if ending.outcome == runner.WAIT else ""
+            return states.report(self, ending, retry_label)
 
     task.__name__ = kind.replace(".", "_")
     app.task(name=kinds.task_name(kind), bind=True, throws=(states.JobFailed,))(task)
@@ -60,6 +63,35 @@ def _label(job_id: str) -> str:
 
 
 celery = make_celery(context.base_settings())
+
+
+def _json_logging(loglevel: int | str = "INFO", **_: object) -> None:
+    """Celery leaves logging to us once a receiver is connected (only in JSON mode)."""
+    settings = context.base_settings()
+    logs.configure("json", loglevel or "INFO", host=settings.hostname)
+    logging.getLogger().handlers[0].addFilter(_task_fields)
+    celery_worker.safe_say = _say_json
+
+
+def _task_fields(record: logging.LogRecord) -> bool:
+    """Celery's own task lines (received, succeeded, retry) get the job's id and kind too."""
+    args = record.args
+    if isinstance(args, dict) and str(args.get("name", "")).startswith("roundhouse."):
+        record.job_id = args.get("id")
+        record.kind = str(args["name"]).removeprefix("roundhouse.")
+    return True
+
+
+def _say_json(msg: str, f: object = None) -> None:
+    """Celery writes its shutdown notices straight to a file descriptor from a signal handler,
+    bypassing logging; in JSON mode they are written as JSON lines the same way."""
+    text = logs.line("WARNING", "celery.worker", msg.strip(), context.base_settings().hostname)
+    os.write(2, (text + "\n").encode())
+
+
+if context.base_settings().log_format.lower() == "json":
+    _json_logging()  # now, so warnings Celery gives before its logging set-up are JSON too
+    signals.setup_logging.connect(_json_logging, weak=False)
 
 
 @signals.worker_ready.connect

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from roundhouse.cli.stack import free_port
+from roundhouse.cli.stack import Stack, free_port
 from tests.conftest import Fakes
 from tests.stacks import TestStack, start_stack
 from tests.wsclient import Live
@@ -133,3 +139,61 @@ def wait_state_auth(ts: TestStack, job_id: str, states: set[str], timeout: float
             return job
         time.sleep(0.05)
     raise TimeoutError(f"job {job_id} still {job['state']}")
+
+
+def json_lines(text: str) -> list[dict]:
+    """Every non-empty line must be one JSON object with the common fields."""
+    out = []
+    for line in text.splitlines():
+        if line.strip():
+            entry = json.loads(line)
+            assert {"time", "level", "logger", "message"} <= set(entry), line
+            out.append(entry)
+    return out
+
+
+def test_json_logs_parse_line_by_line_and_the_access_log_keeps_no_secret(ops) -> None:  # type: ignore[no-untyped-def]
+    ts, second = ops
+    api = client(second)
+    job_id = demo(api)
+    assert api.get("/api/jobs", params={"limit": 5, "token": "query-secret-x"}).status_code == 200
+    wait_state_auth(ts, job_id, {"succeeded"})
+    time.sleep(0.5)
+    texts = {name: ts.log(name) for name in ("api", "api2", "worker0")}
+    for name, text in texts.items():
+        assert TOKEN not in text and "query-secret-x" not in text, name
+    worker = json_lines(texts["worker0"])
+    mine = [e for e in worker if e.get("job_id") == job_id]
+    assert mine and all(e["kind"] == "demo.count" and e["host"] for e in mine)
+    access = [e for e in json_lines(texts["api2"]) if e["logger"] == "roundhouse.access"]
+    posted = [e for e in access if e["method"] == "POST" and e["path"] == "/api/jobs"]
+    assert posted and posted[0]["status"] == 202 and posted[0]["ms"] >= 0
+    listed = [e for e in access if e["method"] == "GET" and e["path"] == "/api/jobs"]
+    assert listed and "?" not in listed[0]["message"]
+    assert any(e["logger"].startswith("gunicorn") for e in json_lines(texts["api"]))
+
+
+def test_roundhouse_up_logs_json_lines_too(ops, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ts, _ = ops
+    port = free_port()
+    env = {**ts.stack.env, "ROUNDHOUSE_DATA_DIR": str(tmp_path), "ROUNDHOUSE_PORT": str(port)}
+    out = tmp_path / "up.log"
+    with out.open("wb") as sink:
+        proc = subprocess.Popen([sys.executable, "-m", "roundhouse.cli.main", "up"], env=env,
+                                stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            while "Roundhouse is up" not in out.read_text() and time.monotonic() < deadline:
+                assert proc.poll() is None, out.read_text()
+                time.sleep(0.2)
+            Stack(tmp_path).wait_worker(f"http://127.0.0.1:{port}")  # Ctrl-C once it all runs
+            os.killpg(proc.pid, signal.SIGINT)
+            proc.wait(30)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+    entries = json_lines(out.read_text())
+    said = [e["message"] for e in entries if e["logger"] == "roundhouse.up"]
+    assert any(m.startswith("Roundhouse is up") for m in said)
+    assert said[-1] == "Stopped; nothing left running."
+    assert {e["logger"].split(".")[0] for e in entries} >= {"roundhouse", "gunicorn", "celery"}
