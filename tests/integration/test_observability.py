@@ -197,3 +197,13 @@ def test_roundhouse_up_logs_json_lines_too(ops, tmp_path: Path) -> None:  # type
     assert any(m.startswith("Roundhouse is up") for m in said)
     assert said[-1] == "Stopped; nothing left running."
     assert {e["logger"].split(".")[0] for e in entries} >= {"roundhouse", "gunicorn", "celery"}
+
+
+def test_the_container_healthcheck_sees_this_machines_worker(ops) -> None:  # type: ignore[no-untyped-def]
+    ts, _ = ops
+    argv = [sys.executable, "-m", "roundhouse.tasks.healthcheck"]
+    ok = subprocess.run(argv, env=ts.stack.env, capture_output=True, text=True, timeout=30)
+    assert ok.returncode == 0 and "worker0" not in ok.stdout and "@" in ok.stdout, ok.stdout
+    other = {**ts.stack.env, "REDIS_URL": ts.redis_url.rsplit("/", 1)[0] + "/63"}
+    empty = subprocess.run(argv, env=other, capture_output=True, text=True, timeout=30)
+    assert empty.returncode == 1 and "no worker" in empty.stdout
