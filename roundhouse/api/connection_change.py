@@ -4,6 +4,7 @@ A URL is tested with the service's own health check at the new address; a key wi
 authenticated call (OpenAI's and the compatible server's /v1/models, the Hub's whoami). A
 failure answers 422 with the provider's own words and leaves Redis and `.env` as they were.
 The key never appears in an answer, an event or an error: errors are scrubbed of it.
+A reset (back to the environment's default) is not tested: the default is the operator's own.
 """
 
 from __future__ import annotations
@@ -116,10 +117,12 @@ def change(svc: Services, name: str, body: dict[str, Any], by: str) -> dict[str,
     values = wanted(conn, body)
     new = trial(svc, values)
     secrets = [v for f, v in values.items() if v and f == conn.key_field]
-    try:
-        verdict = probe(conn, new)
-    except AppError as exc:
-        verdict = {"ok": False, "error": exc.message, "status_code": exc.details.get("status")}
+    verdict: dict[str, Any] = {"ok": True, "url": None, "reset": True}
+    if any(v is not None for v in values.values()):  # back to the default needs no test
+        try:
+            verdict = probe(conn, new)
+        except AppError as exc:
+            verdict = {"ok": False, "error": exc.message, "status_code": exc.details.get("status")}
     if not verdict.get("ok"):
         raise refusal(conn, verdict, secrets)
     store = ConnectionStore(svc.redis, svc.keys)
@@ -128,7 +131,7 @@ def change(svc: Services, name: str, body: dict[str, Any], by: str) -> dict[str,
         _save(svc, conn, values, store, by)
     else:
         store.change(conn, values, by=by, feed_max=svc.settings.feed_max)
-    if conn.url_field in values or conn.name == "openai-compatible":
+    if (conn.url_field in values or conn.name == "openai-compatible") and "reset" not in verdict:
         health.cache(svc).record({conn.name: verdict})
     test = {
         k: scrub(str(v), secrets) if isinstance(v, str) else v

@@ -10,7 +10,8 @@ import { loadCached, remember } from "./store.js";
 import { el } from "./format.js";
 
 /** The areas, in tab order; each module's mount({ addView }) registers its view at once. */
-const AREAS = ["./providers.js", "./models.js", "./install.js", "./beam.js", "./services.js"];
+const AREAS = ["./providers.js", "./models.js", "./installed.js", "./install.js", "./library.js",
+  "./beam.js", "./services.js", "./connections.js"];
 
 function mountDemo() {
   const form = document.getElementById("demo-form");

@@ -7,7 +7,6 @@ import { ACTIVE, allJobs, newestFirst, onJob, remember, title } from "./store.js
 import { bar, controls, errorText, folded, numbers, setBar, setControls, setFolded, setStateBadge, setText, stateBadge } from "./ui.js";
 import { el } from "./format.js";
 import { checkUpdates, loadFiles } from "./install_files.js";
-import { navigate } from "./router.js";
 
 const KINDS = new Set(["model.install", "hf.download", "model.import"]);
 const STAGES = { "model.install": ["check", "download", "verify", "import", "test"],
@@ -128,9 +127,7 @@ function fromCatalog(entry) {
   if (!f || !entry?.hf) return;
   f.repo_id.value = entry.hf.repo;
   f.quant.value = entry.quant || entry.hf.default_quant || "Q4_K_M";
-  f.file.value = "";
-  navigate("install");
-  start(f, "install");
+  f.file.value = "";  // library.js opens the repo's page, where a file is picked
 }
 
 export function mount({ addView }) {

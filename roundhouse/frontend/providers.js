@@ -6,6 +6,7 @@
 import { api, explain, toast } from "./api.js";
 import { onEvent } from "./live.js";
 import { el } from "./format.js";
+import { historyBlock } from "./switch_history.js";
 
 const ROLES = [["llm", "LLM"], ["image", "Image"], ["vision", "Vision"]];
 const ui = { status: null, models: [], dirty: false, rows: {}, dialog: null, badge: null };
@@ -101,6 +102,7 @@ function paintDialog() {
     el("p", { class: "muted", id: "providers-summary" }, `Version ${s.version}${who} · environment: ${s.environment}`),
     ...ROLES.map(([role, label]) => roleRow(role, label)),
     el("h3", {}, "Services"), servicesHealth(),
+    historyBlock(),
   );
 }
 
@@ -165,7 +167,8 @@ async function apply(ev) {
   try {
     const state = await api("/api/providers/switch", { method: "POST", body });
     ui.dirty = false;
-    const verified = state.verification ? ` Verified: ${state.verification.message}.` : "";
+    const v = state.verification;
+    const verified = v ? ` Verified: ${v.model} replied “${v.answer}” (${v.latency_ms} ms).` : "";
     showResult("ok", `Switched (version ${state.version}).${verified}${state.persisted ? " Saved to .env." : ""}`);
     toast(`Providers switched to version ${state.version}`);
     await load();

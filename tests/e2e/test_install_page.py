@@ -97,10 +97,10 @@ def test_pause_and_resume_from_the_page(page: Page, stack: TestStack, fakes: Fak
     expect(card).to_have_attribute("data-state", "succeeded", timeout=60_000)
 
 
-def test_models_view_install_button_event_prefills_and_starts(
+def test_models_view_install_button_event_opens_the_repo_page_then_installs_a_file(
     page: Page, stack: TestStack, fakes: Fakes
 ) -> None:
-    repo, _ = new_repo(fakes)
+    repo, name = new_repo(fakes)
     open_view(page, stack)
     page.evaluate(
         """repo => window.dispatchEvent(new CustomEvent('roundhouse:install', {detail:
@@ -108,6 +108,10 @@ def test_models_view_install_button_event_prefills_and_starts(
         repo,
     )
     expect(page.locator("#install-form input[name=repo_id]")).to_have_value(repo)
+    row = page.locator(f'#library-repo tr[data-file="{name}"]')
+    expect(row).to_be_visible()
+    assert not page.locator(".install-job", has_text=repo).count()  # nothing started yet
+    row.get_by_role("button", name="Install").click()
     card = page.locator(".install-job", has_text=repo)
     expect(card).to_have_attribute("data-state", "succeeded", timeout=60_000)
 

@@ -26,6 +26,7 @@ VIEWS = {
     "install": "#/install",
     "beam": "#/beam",
     "services": "#/services",
+    "connections": "#/connections",
 }
 
 

@@ -155,3 +155,11 @@ def test_bad_input_is_a_400_that_changes_nothing(
     assert r.status_code == 400 and needle in r.json["message"], r.json
     assert fake_redis.hgetall("rh:connections") == {}
     assert "secret" not in r.get_data(as_text=True)
+
+
+def test_a_reset_to_an_unset_default_needs_no_test(client: FlaskClient, fakes: dict) -> None:
+    r = client.post("/api/connections/compat", json={"url": fakes["openai"].url, "key": GOOD_KEY})
+    assert r.status_code == 200, r.json
+    r = client.post("/api/connections/compat", json={"reset": ["url", "key"]})
+    assert r.status_code == 200 and r.json["connection"]["url"] == ""
+    assert r.json["connection"]["key"]["set"] is False
