@@ -1,4 +1,5 @@
-"""`roundhouse up`: the whole stack on one machine; Ctrl-C stops every child it started."""
+"""`roundhouse up`: the whole stack on one machine. A child that exits is restarted
+(cli/supervise.py); Ctrl-C stops every child it started."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Callable
 from types import FrameType
 
 from roundhouse.cli.stack import Stack
+from roundhouse.cli.supervise import Supervisor
 from roundhouse.core import logs
 from roundhouse.core.settings import Settings
 
@@ -79,20 +82,23 @@ def _run(
 ) -> int:  # type: ignore[no-untyped-def]
     """`worker` is the worker's concurrency, or None for an API-only host."""
     say = logging.getLogger("roundhouse.up")
+    starters: dict[str, Callable[[], object]] = {}
     if not settings.redis_url:
         url = stack.start_redis()
         say.info(f"Redis: {url} (data in {settings.data_dir / 'redis'})")
+        redis_port = int(url.rsplit(":", 1)[1].split("/")[0])
+        starters["redis"] = lambda: stack.start_redis(port=redis_port)
     if worker is not None:
-        stack.start_worker(concurrency=worker, quiet=False)
+        starters["worker"] = lambda: stack.start_worker(concurrency=worker, quiet=False)
+        starters["worker"]()
+    starters["api"] = lambda: stack.start_api(port, host=host, quiet=False)
     url = stack.start_api(port, host=host, quiet=False)
     say.info(f"Roundhouse is up: {url.replace('0.0.0.0', '127.0.0.1')}  (Ctrl-C to stop)")
+    supervisor = Supervisor(stack, starters, say=say.warning)  # a child that exits restarts
     while not stopping():
-        for name, proc in stack.procs.items():
-            if proc.poll() is not None:
-                say.error(
-                    f"{name} exited with code {proc.returncode}; stopping the rest "
-                    f"(logs in {stack.logs})"
-                )
-                return 1
+        reason = supervisor.step()
+        if reason:
+            say.error(f"{reason}; stopping the rest (Redis's log: {stack.logs})")
+            return 1
         time.sleep(0.2)
     return 0
