@@ -20,8 +20,14 @@ class HostViews:
     def __init__(self, r: redis.Redis, keys: Keys, keep_s: float) -> None:
         self.r, self.keys, self.keep_s = r, keys, keep_s
 
-    def publish(self, host: str, services: dict[str, dict[str, Any]]) -> None:
-        body = {"host": host, "at": now(), "services": services}
+    def publish(
+        self,
+        host: str,
+        services: dict[str, dict[str, Any]],
+        machine: dict[str, Any] | None = None,
+    ) -> None:
+        """`machine`: RAM and free disk of the models folder, for fit verdicts made elsewhere."""
+        body = {"host": host, "at": now(), "services": services, "machine": machine or {}}
         self.r.set(self.keys.host_view(host), json.dumps(body), ex=max(1, int(self.keep_s)))
 
     def get(self, host: str) -> dict[str, Any] | None:

@@ -10,7 +10,8 @@ from typing import Any
 
 from roundhouse.core.host_view import HostViews
 from roundhouse.core.settings import Settings
-from roundhouse.providers import health
+from roundhouse.providers import catalog, health
+from roundhouse.providers.hf import free_bytes
 from roundhouse.providers.services.catalog import CATALOG_FIELDS, build_catalog
 from roundhouse.tasks import context
 
@@ -42,6 +43,15 @@ def view(settings: Settings) -> dict[str, dict[str, Any]]:
     return out
 
 
+def machine(settings: Settings) -> dict[str, Any]:
+    """RAM and the models folder's free disk, so the API can judge a file's fit for this host."""
+    return {
+        "ram_bytes": catalog.total_ram_bytes(),
+        "disk_free_bytes": free_bytes(settings.models_dir),
+        "models_dir": str(settings.models_dir),
+    }
+
+
 def views(settings: Settings) -> HostViews:
     return HostViews(context.client(), context.keys(), settings.host_forget_s)
 
@@ -50,7 +60,7 @@ def publish(settings: Settings | None = None) -> None:
     """Publish this host's view now (after a start or stop, the grid should not wait)."""
     settings = settings or context.settings()
     try:
-        views(settings).publish(settings.hostname, view(settings))
+        views(settings).publish(settings.hostname, view(settings), machine(settings))
     except Exception:  # Redis away for a moment: the next round publishes again
         log.warning("could not publish this host's service view", exc_info=True)
 

@@ -10,6 +10,7 @@ from roundhouse.api.deps import hosts, services
 from roundhouse.api.library_fit import fit
 from roundhouse.core.disk import DiskReservations
 from roundhouse.core.errors import InvalidRequest
+from roundhouse.core.host_view import HostViews
 from roundhouse.providers import catalog
 from roundhouse.providers.hf import free_bytes, library
 from roundhouse.tasks.jobs import gguf_params as gp
@@ -40,8 +41,9 @@ def repo(namespace: str, name: str):  # type: ignore[no-untyped-def]
     page = library.repo_page(s.hf_endpoint, s.hf_token or None, f"{namespace}/{name}")
     dest = gp.dest_dir(s, page["id"])
     local = host == s.hostname
-    ram = catalog.total_ram_bytes() if local else None
-    free = free_bytes(dest) if local else None
+    machine = {} if local else (HostViews(svc.redis, svc.keys, 0).get(host) or {}).get("machine")
+    ram = catalog.total_ram_bytes() if local else (machine or {}).get("ram_bytes")
+    free = free_bytes(dest) if local else (machine or {}).get("disk_free_bytes")
     reserved = DiskReservations(svc.redis, svc.keys, host).reserved()
     for choice in page["files"]:
         sizes = {f: None for f in choice["files"]}
@@ -49,8 +51,8 @@ def repo(namespace: str, name: str):  # type: ignore[no-untyped-def]
             sizes = {choice["files"][0]: choice["size"]}
         have = st.bytes_on_disk(dest, choice["files"], sizes) if local else 0
         choice["fit"] = fit(choice["size"], ram, free, reserved, s.disk_margin_bytes, have)
-    if not local:
-        page["fit_note"] = f"RAM and free disk are measured on {s.hostname} only; {host} unknown."
+    if not local and not machine:
+        page["fit_note"] = f"{host} has not reported its RAM and free disk yet; fit unknown."
     page["host"] = host
     page["card_html"] = card.render(page.pop("readme"))
     return jsonify(page)

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from roundhouse.api import create_app
 from roundhouse.api.card import render
+from roundhouse.core.host_view import HostViews
 from roundhouse.core.hosts import Hosts
 from roundhouse.core.keys import Keys
 from roundhouse.core.settings import Settings
@@ -147,3 +148,19 @@ def test_the_card_is_rendered_without_raw_html_or_script(client: FlaskClient) ->
 def test_bad_requests_say_what_was_wrong(client: FlaskClient, path: str, status: int) -> None:
     r = client.get(path)
     assert r.status_code == status and r.json["message"], r.json
+
+
+def test_fit_for_another_host_uses_the_ram_and_disk_its_worker_published(
+    client: FlaskClient, fake_redis
+) -> None:  # type: ignore[no-untyped-def]
+    Hosts(fake_redis, Keys("rh:")).beat("gpu")
+    views = HostViews(fake_redis, Keys("rh:"), 60)
+    views.publish("gpu", {}, {"ram_bytes": 64 * 10**9, "disk_free_bytes": 10**12})
+    body = client.get("/api/library/repo/lib/Tiny-Chat-GGUF?host=gpu").json
+    big = next(f for f in body["files"] if f["name"] == "Tiny-Chat-BIG-F16.gguf")
+    assert body["host"] == "gpu" and big["fit"]["ram_bytes"] == 64 * 10**9
+    assert big["fit"]["free_disk_bytes"] == 10**12 and big["fit"]["verdict"] == "fits"
+    views.publish("gpu", {}, {"ram_bytes": 100_000, "disk_free_bytes": 10**12})
+    body = client.get("/api/library/repo/lib/Tiny-Chat-GGUF?host=gpu").json
+    big = next(f for f in body["files"] if f["name"] == "Tiny-Chat-BIG-F16.gguf")
+    assert big["fit"]["verdict"] == "will not fit" and "not enough memory" in big["fit"]["message"]
