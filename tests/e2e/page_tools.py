@@ -61,19 +61,32 @@ def press(page: Page, button: Locator) -> None:
     page.mouse.up()
 
 
-def tab_and_enter(page: Page, start: Locator, button: Locator, max_tabs: int = 8) -> None:
-    """Click a still spot before the button, Tab until the button has focus, wait, Enter."""
+WATCH_STATE = """card => { window.__moved = false;
+    new MutationObserver(ms => { if (ms.some(m => m.oldValue !== card.dataset.state))
+        window.__moved = true; })
+      .observe(card, {attributes: true, attributeFilter: ['data-state'], attributeOldValue: true});
+}"""
+
+
+def tab_and_enter(page: Page, start: Locator, button: Locator, card: Locator) -> bool:
+    """Click a still spot before the button, Tab until the button has focus, wait, Enter.
+    False (nothing pressed) only when the job itself changed state meanwhile, which may fairly
+    change its buttons; focus lost while the state held fails the test."""
     start.click(position={"x": 2, "y": 2})
     handle = button.element_handle()
-    for _ in range(max_tabs):
+    for _ in range(8):
         page.keyboard.press("Tab")
         if page.evaluate("el => document.activeElement === el", handle):
             break
     else:
         raise AssertionError("Tab never reached the button")
+    card.evaluate(WATCH_STATE)
     page.wait_for_timeout(HOLD_MS * 3)  # events keep arriving meanwhile; focus must stay
-    assert page.evaluate("el => document.activeElement === el", handle), "focus was lost"
+    if not page.evaluate("el => document.activeElement === el", handle):
+        assert page.evaluate("window.__moved"), "focus was lost while the job's state held"
+        return False
     page.keyboard.press("Enter")
+    return True
 
 
 def console_errors(page: Page) -> list[str]:
