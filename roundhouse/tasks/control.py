@@ -7,6 +7,8 @@ import threading
 import time
 from typing import Any
 
+import redis
+
 from roundhouse.core.errors import Cancelled, JobStopped, Paused
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.models import JobState, job_event
@@ -41,6 +43,7 @@ class JobControl:
         self.snapshot = dict(job)
         self._lock = threading.Lock()
         self._pending: dict[str, Any] = {}
+        self._held: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
         self._last_emit = 0.0
         self._stop: str | None = None
         self._rate = RateMeter()
@@ -125,21 +128,49 @@ class JobControl:
         if self._pending:
             pending, self._pending = self._pending, {}
             self._write(pending)
+        elif self._held:
+            self._write({}, held_only=True)
 
-    def _write(self, fields: dict[str, Any], event: dict[str, Any] | None = None) -> None:
+    def _write(
+        self, fields: dict[str, Any], event: dict[str, Any] | None = None, held_only: bool = False
+    ) -> None:
+        """Send (events held while Redis was unreachable first, in order); hold on failure.
+
+        A worker cut off from Redis keeps its claim, so its job goes on: nothing it reports
+        is lost or raised into the handler, and it is all sent once Redis answers again.
+        """
         self._last_emit = time.monotonic()
+        try:
+            while self._held:
+                self._send(*self._held[0])
+                self._held.pop(0)
+            if not held_only:
+                self._send(fields, event)
+        except (redis.ConnectionError, redis.TimeoutError):
+            if not held_only:
+                self._hold(fields, event)
+            log.warning("job %s: Redis unreachable; holding its progress", self.job_id)
+
+    def _send(self, fields: dict[str, Any], event: dict[str, Any] | None) -> None:
         seq = self.store.update(
             self.job_id, fields, allowed=_RUNNING, run=self.run, snapshot=self.snapshot, event=event
         )
         if seq is None and self._stop is None:
             self._stop = "superseded"
 
+    def _hold(self, fields: dict[str, Any], event: dict[str, Any] | None) -> None:
+        if event is None:  # plain progress: only the latest values matter
+            self._pending = {**fields, **self._pending}
+        else:  # a one-off event (a beam candidate): every one, in order
+            self._held.append((fields, event))
+
     def _beat(self) -> None:
         next_beat = 0.0
         while not self._done.wait(min(self.interval_s, self.heartbeat_s)):
             try:
                 with self._lock:
-                    if self._pending and time.monotonic() - self._last_emit >= self.interval_s:
+                    due = time.monotonic() - self._last_emit >= self.interval_s
+                    if (self._pending or self._held) and due:
                         self._flush()
                 if time.monotonic() >= next_beat:
                     next_beat = time.monotonic() + self.heartbeat_s

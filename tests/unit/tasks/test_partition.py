@@ -98,3 +98,39 @@ def test_on_reconnect_a_requeued_job_stops_its_old_attempt(store: JobStore) -> N
     time.sleep(0.3)
     control.close()
     assert control._stop == "superseded"
+
+
+def test_while_redis_is_unreachable_the_job_goes_on_and_nothing_is_lost(
+    store: JobStore, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Reports and events made while cut off are held, then sent in order: no error raised."""
+    import redis
+
+    job_id = running_on(store, "gpu-a", silent_s=0, host_silent_s=0)
+    control = JobControl(store, store.get(job_id), "tok", interval_s=0.0, heartbeat_s=60)
+    real = store.update
+    cut = {"on": True}
+
+    def update(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if cut["on"]:
+            raise redis.ConnectionError("no route to host")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "update", update)
+    control.report(stage="download", done=10, total=100)
+    control.event("candidate", candidate="r1-b0-c0")
+    control.report(done=50, total=100)
+    control.event("candidate", candidate="r1-b0-c1")
+    control.check()  # neither failed nor superseded
+    assert store.get(job_id)["progress"] == 0
+    cut["on"] = False
+    control.report(done=60, total=100)
+    job = store.get(job_id)
+    assert job["progress"] == 0.6 and job["stage"] == "download"
+    import json
+
+    events = [json.loads(e) for e in store.events(job_id)]
+    assert [e.get("candidate") for e in events if e["event"] == "candidate"] == [
+        "r1-b0-c0",
+        "r1-b0-c1",
+    ]
