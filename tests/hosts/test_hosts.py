@@ -10,6 +10,7 @@ import re
 import time
 
 import httpx
+from playwright.sync_api import Page, expect
 
 from tests.hosts.conftest import (
     FILE,
@@ -48,7 +49,18 @@ def ollama_names(hosts: Topology, host: str) -> set[str]:
     return {m["name"].lower() for m in tags["models"]}  # type: ignore[index]
 
 
-def test_pull_on_gpu_a_and_install_on_gpu_b_each_land_only_there(hosts: Topology) -> None:
+def open_page(page: Page, hosts: Topology) -> None:
+    """The page on the API's address, logged in with the token as a user would."""
+    page.goto(hosts.api_url)
+    page.locator("#login input[name=token]").fill(TOKEN)
+    page.locator("#login button[type=submit]").click()
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=20_000)
+
+
+def test_pull_on_gpu_a_and_install_on_gpu_b_each_land_only_there(
+    hosts: Topology, page: Page
+) -> None:
+    open_page(page, hosts)
     ws = Live(hosts.ws_url, {"subscribe": "all"}, Authorization=f"Bearer {TOKEN}")
     try:
         with hosts.client() as c:
@@ -72,6 +84,8 @@ def test_pull_on_gpu_a_and_install_on_gpu_b_each_land_only_there(hosts: Topology
         ws.close()
     for job_id, host in ids.items():
         assert (jobs[job_id]["state"], jobs[job_id]["host"]) == ("succeeded", host), jobs[job_id]
+        card = page.locator(f"#job-{job_id}")  # the page on the API host got both, live
+        expect(card).to_have_attribute("data-state", "succeeded", timeout=20_000)
         live = [f for f in frames if f.get("id") == job_id and f.get("event") == "progress"]
         assert live, f"no live progress of {job_id} reached the API's WebSocket"
     gguf_name = f"hf.co/{SOLO_REPO}:{QUANT}".lower()
