@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
-NOT_BENCHMARKS = {"__main__", "stats", "wsclient", "celery_progress"}
+NOT_BENCHMARKS = {"__main__", "stats", "wsclient"}
 
 
 def names() -> list[str]:

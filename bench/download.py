@@ -33,7 +33,7 @@ from roundhouse.cli.stack import free_port  # noqa: E402
 from tests.fakes.gguf_bytes import write_gguf  # noqa: E402
 from tests.fakes.hub import FakeHub  # noqa: E402
 
-REPO, NAME = "bench/Big-GGUF", "Big-Q4_K_M.gguf"
+REPO, NAME, WARM = "bench/Big-GGUF", "Big-Q4_K_M.gguf", "Warm-Q4_K_M.gguf"
 API = "/api/providers/models"
 
 
@@ -66,8 +66,8 @@ def hf_hub(hub: FakeHub, where: Path) -> None:
     hf_hub_download(REPO, NAME, endpoint=hub.url, local_dir=where, token=False)
 
 
-def job(url: str) -> str:
-    r = httpx.post(f"{url}{API}/hf-download", json={"repo_id": REPO, "file": NAME}, timeout=30)
+def job(url: str, name: str = NAME) -> str:
+    r = httpx.post(f"{url}{API}/hf-download", json={"repo_id": REPO, "file": name}, timeout=30)
     r.raise_for_status()
     return r.json()["id"]
 
@@ -82,8 +82,8 @@ def wait(url: str, job_id: str, timeout: float = 900) -> dict:
     raise TimeoutError(job_id)
 
 
-def roundhouse(url: str) -> None:
-    j = wait(url, job(url))
+def roundhouse(url: str, name: str = NAME) -> None:
+    j = wait(url, job(url, name))
     assert j["state"] == "succeeded", j
     httpx.delete(f"{url}{API}/files/{j['result']['file_id']}", timeout=30)
 
@@ -93,10 +93,13 @@ class Bench:
         self.args, self.tmp, self.size = args, tmp, args.size_mib << 20
         root = tmp / "cdn"
         self.hub = NginxHub().start()
+        write_gguf(tmp / "warm.gguf", 1 << 20)
+        self.hub.add_file(REPO, WARM, tmp / "warm.gguf")
         f = self.hub.add_file(REPO, NAME, self._source(tmp / "src.gguf"))
         commit = self.hub.repos[REPO].commit
         (root / REPO / commit).mkdir(parents=True)
         os.link(f.path, root / REPO / commit / NAME)  # type: ignore[arg-type]
+        os.link(tmp / "warm.gguf", root / REPO / commit / WARM)
         self.stack = own_stack(tmp / "stack", **self._env())
         self.nginx = Nginx(self.stack, tmp / "nginx", root)
         self.api = self.stack.start_api(free_port())
@@ -120,6 +123,7 @@ class Bench:
         self.stack.env["ROUNDHOUSE_DOWNLOAD_SEGMENTS"] = str(segments)
         self.stack.start_worker(concurrency=2)
         self.stack.wait_worker(self.api)
+        roundhouse(self.api, WARM)  # imports and connections warm, as on a running worker
         self.segments = segments
 
     def clients(self, limited: bool) -> dict[str, Callable[[], None]]:
@@ -134,11 +138,11 @@ class Bench:
         }
 
     def measure(self, limited: bool) -> dict[str, float]:
-        """Best seconds per client over the rounds (clients interleaved within a round)."""
+        """Best seconds per client over the rounds (a client's rounds back to back)."""
         self.hub.cdn_base = self.nginx.url(limited)
         best: dict[str, float] = {}
-        for _ in range(self.args.rounds):
-            for name, fn in self.clients(limited).items():
+        for name, fn in self.clients(limited).items():
+            for _ in range(self.args.rounds):
                 want = self.args.segments if "segments" in name else 1
                 if name.startswith("Roundhouse") and self.segments != want:
                     self.worker(want)

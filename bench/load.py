@@ -56,7 +56,7 @@ def _start(args: argparse.Namespace, stack: Stack) -> str:
     per_worker = args.jobs // 2 + 4
     for name in ("worker1", "worker2"):
         stack.start_worker(name, per_worker, queues="default", pool="threads", loglevel="WARNING")
-    url = stack.start_api(free_port())
+    url = stack.start_api(free_port(), workers=args.api_workers)
     stack.wait_worker(url)
     return url
 
@@ -195,19 +195,25 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--rate", type=float, default=200.0, help="download POSTs a second")
     parser.add_argument("--post-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--api-workers", type=int, default=1, help="API processes (gunicorn workers) on the port"
+    )
+    parser.add_argument("--posts-only", action="store_true", help="skip the live phase")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
     stack, url = start(args, tmp)
     try:
-        live = run_live(args, stack, url)
+        live = None if args.posts_only else run_live(args, stack, url)
         posts = post_phase(url, stack.procs["api"].pid, args.rate, args.post_seconds)
     finally:
         stack.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    rows = live_rows(args, live) + posts
+    rows = (live_rows(args, live) if live else [("figure", "value", "note")]) + posts
+    load = os.getloadavg()[0]
     print(
         f"bench.load: {args.jobs} jobs x 10 events/s, {args.clients} WebSocket clients, "
-        f"{args.seconds:.0f} s; then {args.rate:.0f} download POSTs/s\n"
+        f"{args.seconds:.0f} s; then {args.rate:.0f} download POSTs/s; {args.api_workers} API "
+        f"process(es); load average {load:.2f} ({psutil.cpu_count()} cores)\n"
     )
     print(table(rows))
 

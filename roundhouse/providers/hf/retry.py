@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-
-import httpx
+from typing import Any
 
 from roundhouse.core.errors import ProviderError, Unavailable
 from roundhouse.providers.base import Control
@@ -29,7 +28,7 @@ class Expired(Exception):
     """The CDN refused the signed URL: resolve again for a fresh one."""
 
 
-def check_failure(r: httpx.Response, remote: RemoteFile) -> None:
+def check_failure(r: Any, remote: RemoteFile) -> None:
     """Raise the right exception for a status that carries no bytes for us."""
     status = r.status_code
     if status in EXPIRED_STATUSES:
@@ -39,14 +38,14 @@ def check_failure(r: httpx.Response, remote: RemoteFile) -> None:
     raise ProviderError(PROVIDER, f"CDN answered HTTP {status} for {remote.filename}")
 
 
-def check_range(r: httpx.Response, start: int) -> None:
+def check_range(r: Any, start: int) -> None:
     """A 206 must start where we asked."""
     expected = f"bytes {start}-"
     if not r.headers.get("Content-Range", "").startswith(expected):
         raise ProviderError(PROVIDER, f"CDN answered the wrong range ({expected} wanted)")
 
 
-def retry_after(r: httpx.Response) -> float | None:
+def retry_after(r: Any) -> float | None:
     try:
         return float(r.headers["Retry-After"])
     except (KeyError, ValueError):

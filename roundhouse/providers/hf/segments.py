@@ -16,7 +16,7 @@ import httpx
 
 from roundhouse.core.errors import ProviderError
 from roundhouse.providers.base import Control
-from roundhouse.providers.hf import partfile, retry
+from roundhouse.providers.hf import partfile, rawget, retry
 from roundhouse.providers.hf.errors import PROVIDER
 from roundhouse.providers.hf.progress import Meter, Offset
 from roundhouse.providers.hf.resolve import RemoteFile
@@ -107,7 +107,8 @@ class Segmented:
     def _fetch(self, i: int, url: str) -> None:
         pos, end = self.at[i], self.bounds[i][1]
         headers = {"Accept-Encoding": "identity", "Range": f"bytes={pos}-{end - 1}"}
-        with self.client.stream("GET", url, headers=headers, timeout=self.opts["timeout"]) as r:
+        raw = self.remote.sha256 is not None
+        with rawget.get(self.client, url, headers, self.opts["timeout"], raw) as r:
             if r.status_code == 200:
                 raise RangeIgnored
             if r.status_code != 206:
@@ -115,7 +116,7 @@ class Segmented:
             retry.check_range(r, pos)
             self._receive(i, r, end)
 
-    def _receive(self, i: int, r: httpx.Response, end: int) -> None:
+    def _receive(self, i: int, r: httpx.Response | rawget.Response, end: int) -> None:
         fd, chunk, wb = self.seg.fd, self.chunk, Writeback(self.seg.fd, self.at[i])
         pieces: list[bytes] = []
         pending = 0

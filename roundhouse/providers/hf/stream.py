@@ -12,7 +12,7 @@ import httpx
 
 from roundhouse.core.errors import ProviderError
 from roundhouse.providers.base import Control
-from roundhouse.providers.hf import partfile, retry
+from roundhouse.providers.hf import partfile, rawget, retry
 from roundhouse.providers.hf.errors import PROVIDER
 from roundhouse.providers.hf.partfile import PartFile
 from roundhouse.providers.hf.progress import Meter, Offset
@@ -23,6 +23,7 @@ from roundhouse.providers.hf.writer import Writer
 CHECK_EVERY = 0.1
 MIN_CHUNK, MAX_CHUNK = 1 << 20, 8 << 20
 QUEUE_DEPTH = 4
+HAND_OFF_S = 0.1
 
 
 def chunk_bytes(size: int) -> int:
@@ -51,7 +52,8 @@ class Transfer:
         headers = {"Accept-Encoding": "identity"}
         if self.have:
             headers["Range"] = f"bytes={self.have}-"
-        with client.stream("GET", url, headers=headers, timeout=timeout) as r:
+        raw = self.remote.sha256 is not None  # LFS bytes on a CDN: our own socket
+        with rawget.get(client, url, headers, timeout, raw) as r:
             self._check_status(r)
             writer = Writer(self.part.handle.fileno(), self.hasher, self.have, QUEUE_DEPTH)
             try:
@@ -59,24 +61,26 @@ class Transfer:
             finally:
                 self.have = writer.close()  # what was received is kept, even on pause/error
 
-    def _receive(self, r: httpx.Response, writer: Writer) -> None:
+    def _receive(self, r: httpx.Response | rawget.Response, writer: Writer) -> None:
+        """Hand pieces off every `chunk` bytes (or HAND_OFF_S on a slow link); progress is
+        what is written, so a kill -9 never loses bytes that were shown as done."""
         pieces: list[bytes] = []
-        pending, received, chunk = 0, self.have, self.chunk
+        pending, chunk, handed = 0, self.chunk, time.monotonic()
         try:
             for piece in r.iter_raw():
                 pieces.append(piece)
                 pending += len(piece)
-                if pending >= chunk:
+                now = time.monotonic()
+                if pending >= chunk or now - handed >= HAND_OFF_S:
                     writer.put(pieces)
-                    received += pending
-                    pieces, pending = [], 0
-                self.meter.update(received + pending)
+                    pieces, pending, handed = [], 0, now
+                self.meter.update(writer.written)
                 self.tick()
         finally:
             if pieces:  # received bytes are good bytes, even when the connection broke
                 writer.put(pieces)
 
-    def _check_status(self, r: httpx.Response) -> None:
+    def _check_status(self, r: httpx.Response | rawget.Response) -> None:
         if r.status_code == 206:
             return retry.check_range(r, self.have)
         if r.status_code == 200:

@@ -61,46 +61,55 @@ def start_writeback(fd: int, offset: int, length: int) -> None:
 
 
 class Writer:
-    """Appends lists of buffers to an open file and hashes them, on its own thread."""
+    """Appends lists of buffers to an open file on one thread and hashes them on another."""
 
     def __init__(self, fd: int, hasher: hashlib._Hash, have: int, depth: int = 4) -> None:
         """Start writing at offset `have`, with at most `depth` lists of buffers waiting."""
         self.fd, self.hasher, self.written = fd, hasher, have
         self.writeback = Writeback(fd, have)
-        self._queue: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=depth)
+        self._to_write: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=depth)
+        self._to_hash: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="hf-writer", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._write_loop, name="hf-writer", daemon=True),
+            threading.Thread(target=self._hash_loop, name="hf-hasher", daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
 
     def put(self, pieces: list[bytes]) -> None:
         """Queue buffers (blocks while the queue is full); raises the writer's error, if any."""
         if self._error is not None:
             raise self._error
-        self._queue.put(pieces)
+        self._to_write.put(pieces)
 
     def close(self) -> int:
-        """Write what is queued, stop the thread; returns the bytes in the file."""
-        self._queue.put(None)
-        self._thread.join()
+        """Write and hash what is queued, stop the threads; returns the bytes in the file."""
+        self._to_write.put(None)
+        for t in self._threads:
+            t.join()
         if self._error is not None:
             raise self._error
         return self.written
 
-    def _run(self) -> None:
-        while (pieces := self._queue.get()) is not None:
+    def _write_loop(self) -> None:
+        while (pieces := self._to_write.get()) is not None:
             if self._error is not None:
                 continue  # drain so put() never blocks forever
             try:
-                self._write(pieces)
+                self.written += write_all(self.fd, pieces, self.written)
+                self.writeback.advance(self.written)
             except BaseException as exc:  # ENOSPC and friends: raised on the next put()
                 self._error = exc
+                continue
+            self._to_hash.put(pieces)
+        self._to_hash.put(None)
 
-    def _write(self, pieces: list[bytes]) -> None:
-        write_all(self.fd, pieces, self.written)
-        for p in pieces:
-            self.hasher.update(p)
-        self.written += sum(len(p) for p in pieces)
-        self.writeback.advance(self.written)
+    def _hash_loop(self) -> None:
+        update = self.hasher.update
+        while (pieces := self._to_hash.get()) is not None:
+            for p in pieces:
+                update(p)
 
 
 def write_all(fd: int, pieces: list[bytes], offset: int) -> int:
