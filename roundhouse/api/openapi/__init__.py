@@ -20,7 +20,7 @@ from roundhouse.api.openapi import (
     services,
     system,
 )
-from roundhouse.api.openapi.common import components
+from roundhouse.api.openapi.common import components, operation_ids
 from roundhouse.core.settings import Settings
 from roundhouse.tasks.jobs.services import catalog
 
@@ -52,6 +52,7 @@ def document(settings: Settings) -> dict[str, Any]:
         beam.paths(),
     ):
         paths.update(part)
+    operation_ids(paths)
     return {
         "openapi": "3.1.0",
         "info": {

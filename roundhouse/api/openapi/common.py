@@ -7,8 +7,10 @@ name the fields clients rely on and leave the rest open.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from roundhouse.api.access import COOKIE
 from roundhouse.core.models import JobState
 
 Schema = dict[str, Any]
@@ -39,11 +41,17 @@ ERROR: Schema = {
     "type": "object",
     "required": ["error", "message"],
     "properties": {
-        "error": {"type": "string", "description": "a short code, e.g. invalid_request"},
+        "error": {
+            "type": "string",
+            "description": "a short code: invalid_request, unauthorized, forbidden, not_found, "
+            "conflict, payload_too_large, verification_failed, provider_error, unavailable, "
+            "redis_unavailable, ...",
+        },
         "message": {"type": "string", "description": "what was wrong, for a person"},
-        "hint": {"type": "string", "description": "what would be right"},
+        "hint": {"type": ["string", "null"], "description": "what would be right"},
+        "provider": {"type": "string", "description": "the provider that failed (502/503)"},
     },
-    "additionalProperties": True,
+    "additionalProperties": {"description": "details of this error, e.g. needed_bytes"},
 }
 
 NULL_STR: Schema = {"type": ["string", "null"]}
@@ -75,10 +83,16 @@ JOB: Schema = {
         "error": NULL_STR,
         "hint": NULL_STR,
         "params": {"type": ["object", "null"]},
+        "result": {"description": "what the job produced (kind-specific; null until it ends)"},
         "host": NULL_STR,
         "queue": NULL_STR,
+        "attempts": {"type": ["integer", "null"], "description": "times a worker claimed it"},
+        "pausable": {"type": ["boolean", "null"]},
+        "place": {"type": ["integer", "null"], "description": "place in line for a slot"},
         "created_at": NULL_NUM,
         "updated_at": NULL_NUM,
+        "started_at": NULL_NUM,
+        "finished_at": NULL_NUM,
         "seq": {"type": ["integer", "null"]},
     },
     "additionalProperties": True,
@@ -98,6 +112,32 @@ ACCEPTED: Schema = {
         },
     ]
 }
+
+
+#: With ROUNDHOUSE_API_TOKEN set, any one of these (without it, none is needed)
+SECURITY_SCHEMES: Schema = {
+    "bearer": {"type": "http", "scheme": "bearer", "description": "the API token"},
+    "token_header": {"type": "apiKey", "in": "header", "name": "X-API-Token"},
+    "cookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": COOKIE,
+        "description": "set by POST /api/login (HttpOnly, SameSite=Strict)",
+    },
+}
+SECURITY = [{name: []} for name in SECURITY_SCHEMES]
+
+
+def operation_ids(paths: dict[str, Any]) -> None:
+    """A unique operationId for every operation that has none: method and path, e.g.
+    `post_jobs_by_id_cancel` for POST /api/jobs/{id}/cancel (what client generators name
+    their functions after)."""
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if isinstance(operation, dict) and "responses" in operation:
+                words = [w for w in re.split(r"[/.\-]+", path) if w and w != "api"]
+                words = [f"by_{w[1:-1]}" if w.startswith("{") else w for w in words]
+                operation.setdefault("operationId", "_".join([method, *(words or ["page"])]))
 
 
 def ref(name: str) -> Schema:
@@ -124,11 +164,13 @@ def accepted(description: str = "Accepted: the job (or the live one joined).") -
 
 def op(summary: str, tag: str, ok: dict[str, dict[str, Any]], *errors: str, **extra: Any) -> dict:
     """One operation: its answers, the errors it may give, and the access errors all give."""
-    codes = sorted({*errors, *ALWAYS} | ({"401"} if extra.pop("guarded", True) else set()))
+    guarded = extra.pop("guarded", True)
+    codes = sorted({*errors, *ALWAYS} | ({"401"} if guarded else set()))
     refs = {c: {"$ref": f"#/components/responses/{ERROR_NAMES[c]}"} for c in codes if c not in ok}
     responses = {**ok, **refs}
     body = extra.pop("body", None)
     out: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": responses, **extra}
+    out["security"] = SECURITY if guarded else []
     if body is not None:
         schema, required = body
         out["requestBody"] = {
@@ -171,4 +213,5 @@ def components() -> dict[str, Any]:
     return {
         "schemas": {"Error": ERROR, "Job": JOB, "Accepted": ACCEPTED},
         "responses": responses,
+        "securitySchemes": SECURITY_SCHEMES,
     }

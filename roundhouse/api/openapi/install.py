@@ -146,7 +146,14 @@ def paths() -> dict[str, Any]:
             "delete": op(
                 "Remove a GGUF from LM Studio's folder",
                 TAG,
-                {"200": json_ok(obj({"removed": {"type": "array"}}, ("removed",)))},
+                {
+                    "200": json_ok(
+                        obj(
+                            {"removed": {"type": "array", "items": {"type": "string"}}},
+                            ("removed",),
+                        )
+                    )
+                },
                 "400",
                 "404",
             ),

@@ -8,7 +8,11 @@ from roundhouse.api.openapi.common import HOST, accepted, json_ok, obj, op, path
 
 TAG = "models"
 BACKEND = obj(
-    {"ok": {"type": "boolean"}, "error": {"type": ["string", "null"]}, "models": {"type": "array"}},
+    {
+        "ok": {"type": "boolean"},
+        "error": {"type": ["string", "null"]},
+        "models": {"type": "array", "items": {"type": "object"}},
+    },
     ("ok",),
 )
 STATUS = obj(

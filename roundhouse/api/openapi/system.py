@@ -15,7 +15,11 @@ HEALTHZ = obj(
     {
         "ok": {"type": "boolean"},
         "redis": obj({"ok": {"type": "boolean"}, "latency_ms": {"type": "number"}}, ("ok",)),
-        "workers": {"type": "array", "description": "live workers, `pid@host`"},
+        "workers": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "live workers, `pid@host`",
+        },
         "hosts": {
             "type": "array",
             "description": "every known host (ROUNDHOUSE_HOSTNAME of a worker serving its "

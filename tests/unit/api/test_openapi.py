@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from roundhouse.api import create_app
+from roundhouse.api.access import OPEN_PATHS
 from roundhouse.core.settings import Settings
 
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -136,3 +137,55 @@ def test_malformed_input_is_a_400(
     response = getattr(client, method)(path, **kwargs)
     assert response.status_code == 400, response.get_data(as_text=True)
     assert response.json["error"] == "invalid_request"  # type: ignore[index]
+
+
+def _operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(path, method, op) for path, item in doc["paths"].items()
+            for method, op in item.items() if method in METHODS]
+
+
+def _arrays_without_items(node: Any, where: str = "") -> list[str]:
+    found = []
+    if isinstance(node, dict):
+        kinds = node.get("type") if isinstance(node.get("type"), list) else [node.get("type")]
+        if "array" in kinds and "items" not in node and "prefixItems" not in node:
+            found.append(where)
+        for key, value in node.items():
+            found += _arrays_without_items(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _arrays_without_items(value, f"{where}[{i}]")
+    return found
+
+
+def test_every_operation_has_a_unique_operation_id(doc: dict[str, Any]) -> None:
+    ids = [op.get("operationId") for _, _, op in _operations(doc)]
+    assert all(isinstance(i, str) and re.fullmatch(r"[a-z][a-z0-9_]*", i) for i in ids), ids
+    assert len(ids) == len(set(ids))
+    by_path = {(p, m): op["operationId"] for p, m, op in _operations(doc)}
+    assert by_path[("/api/jobs/{job_id}/cancel", "post")] == "post_jobs_by_job_id_cancel"
+
+
+def test_every_array_says_what_its_items_are(doc: dict[str, Any]) -> None:
+    assert _arrays_without_items(doc) == []
+
+
+def test_guarded_operations_name_the_token_schemes_and_open_ones_none(
+        doc: dict[str, Any]) -> None:
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes["bearer"] == {"type": "http", "scheme": "bearer",
+                                 "description": "the API token"}
+    assert schemes["cookie"]["in"] == "cookie" and schemes["cookie"]["name"] == "roundhouse_token"
+    for path, method, op in _operations(doc):
+        guarded = not (path == "/" or path.startswith(OPEN_PATHS))
+        assert op["security"] == ([{"bearer": []}, {"token_header": []}, {"cookie": []}]
+                                  if guarded else []), (method, path)
+    assert doc["paths"]["/healthz"]["get"]["security"] == []
+
+
+def test_the_job_and_error_schemas_name_what_the_api_returns(doc: dict[str, Any]) -> None:
+    job = doc["components"]["schemas"]["Job"]["properties"]
+    assert {"result", "attempts", "started_at", "finished_at", "place"} <= set(job)
+    error = doc["components"]["schemas"]["Error"]
+    assert error["required"] == ["error", "message"]
+    assert {"hint", "provider"} <= set(error["properties"])
