@@ -17,6 +17,7 @@ from roundhouse.cli.commands import (
     switch,
 )
 from roundhouse.cli.context import add_common
+from roundhouse.core.settings import SettingsError
 
 COMMANDS = (up, status, switch, connect, installed, models, services, jobs, beam)
 
@@ -46,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except SettingsError as e:  # a mistyped setting stops everything before it starts
+        print(f"roundhouse: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

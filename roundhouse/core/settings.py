@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Mapping
@@ -11,13 +12,10 @@ from typing import Any
 
 from dotenv import dotenv_values
 
+from roundhouse.core.setting_values import SettingsError, convert, unknown
 
-def _bool(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _list(value: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in value.split(",") if item.strip())
+__all__ = ["Settings", "SettingsError"]
+_warned: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -104,7 +102,9 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Build settings from the environment and `.env` (the environment wins)."""
+        """Build settings from the environment and `.env` (the environment wins).
+
+        Raises SettingsError naming the variable when a value cannot be used."""
         env = dict(os.environ if env is None else env)
         env_file = Path(env.get("ROUNDHOUSE_ENV_FILE", ".env"))
         if env_file.is_file():
@@ -113,9 +113,10 @@ class Settings:
                     env.setdefault(key, value)
         values: dict[str, Any] = {"env_file": env_file}
         for f in fields(cls):
-            raw = _lookup(env, f.name)
-            if raw is not None:
-                values[f.name] = _convert(f.type, raw)
+            found = _lookup(env, f.name)
+            if found is not None and (found[1].strip() or f.type not in ("int", "float")):
+                values[f.name] = convert(f.name, f.type, *found)
+        _warn_unknown(env)
         values.update(overrides)
         return cls(**values).resolved()
 
@@ -169,23 +170,25 @@ _ALIASES = {
 }
 
 
-def _lookup(env: Mapping[str, str], name: str) -> str | None:
+# ROUNDHOUSE_* names read elsewhere: the `.env` path here, the CLI's server and config file.
+_OTHER_NAMES = ("ROUNDHOUSE_ENV_FILE", "ROUNDHOUSE_URL", "ROUNDHOUSE_CONFIG")
+
+
+def known_names() -> set[str]:
+    """Every environment name Roundhouse reads."""
+    names = {f"ROUNDHOUSE_{f.name.upper()}" for f in fields(Settings)}
+    return names | {a for aliases in _ALIASES.values() for a in aliases} | set(_OTHER_NAMES)
+
+
+def _warn_unknown(env: Mapping[str, str]) -> None:
+    for note in unknown(env, known_names()):
+        if note not in _warned:  # once per process, however often settings are read
+            _warned.add(note)
+            logging.getLogger("roundhouse.settings").warning(note)
+
+
+def _lookup(env: Mapping[str, str], name: str) -> tuple[str, str] | None:
     for key in (f"ROUNDHOUSE_{name.upper()}", *_ALIASES.get(name, ())):
         if key in env:
-            return env[key]
+            return key, env[key]
     return None
-
-
-def _convert(kind: Any, raw: str) -> Any:
-    kind = str(kind)
-    if kind == "bool":
-        return _bool(raw)
-    if kind == "int":
-        return int(raw)
-    if kind == "float":
-        return float(raw)
-    if kind == "Path":
-        return Path(raw)
-    if kind.startswith("tuple"):
-        return _list(raw)
-    return raw
