@@ -61,6 +61,7 @@ class Tally:
     """What the clients of one server saw during one step."""
 
     latencies: list[float] = field(default_factory=list)
+    connected: int = 0
     events: int = 0
     messages: int = 0
     finals: list[set[str]] = field(default_factory=list)
@@ -69,6 +70,7 @@ class Tally:
 async def client(port: int, tally: Tally, until: float, want: set[str]) -> None:
     ws = await WsClient.connect("127.0.0.1", port)
     await ws.send_json({"subscribe": "all", "batch": True})
+    tally.connected += 1
     finals: set[str] = set()
     tally.finals.append(finals)
     with contextlib.suppress(TimeoutError, asyncio.IncompleteReadError, ConnectionError):
@@ -105,7 +107,9 @@ class Run:
             asyncio.create_task(client(port, tally, until, set(ids)))
             for _ in range(self.args.clients)
         ]
-        await asyncio.sleep(1.0)  # connected and past their snapshot
+        while tally.connected < len(tasks):
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)  # past their snapshot
         tally.latencies.clear()
         tally.events = tally.messages = 0
         proc, out = _feedgen.start(self.stack.env["REDIS_URL"], self.prefix, ids, rate, seconds)
@@ -194,6 +198,8 @@ def main() -> None:
     run = Run(stack, JobStore(r, Keys(prefix)), prefix, args)
     results: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
     try:
+        for port, pid in servers.values():  # warm: imports, relay thread, first sockets
+            run.step(port, pid, 100)
         for rate in (int(x) for x in args.steps.split(",")):
             for name, (port, pid) in servers.items():
                 results[name].append(run.step(port, pid, rate))

@@ -1,58 +1,66 @@
 """Coalescing for watchers of every job: at most one progress frame per job per interval.
 
-A held progress frame is replaced by a later one (the latest state wins) and goes out when
-its job's interval ends. Every other event (created, a state change, a one-off event, the
-final state) goes out at once and drops the job's held progress, which is older: a late
-frame never overwrites a newer state. Followers of single jobs are not coalesced.
+Spacing is measured on the events' write times (the feed id's milliseconds, Redis's clock), so
+events a worker wrote 100 ms apart always go out at once, whatever the delivery jitter. A
+progress event written sooner is held (a later one replaces it: the latest state wins) and
+goes out when its job's interval has passed, timed on this process's clock from the gap left.
+Every other event (created, a state change, a one-off event, the final state) goes out at once
+and drops the job's held progress, which is older: a late frame never overwrites a newer state.
+Followers of single jobs are not coalesced.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 #: How job progress events are spelled by core/scripts.py (compact JSON).
 PROGRESS = '"event":"progress"'
-INTERVAL_S = 0.1
+INTERVAL_MS = 100
 PRUNE_AT = 2000
+
+
+def fid_ms(fid: str) -> int:
+    """The write time of a feed entry (its id's milliseconds part)."""
+    return int(fid.partition("-")[0])
 
 
 class Coalescer:
     """Decides, per feed entry, whether it goes out now; holds the rest until due."""
 
-    def __init__(
-        self, interval: float = INTERVAL_S, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.interval, self.clock = interval, clock
-        self.held: dict[str, str] = {}
-        self.next_ok: dict[str, float] = {}
+    def __init__(self, interval_ms: int = INTERVAL_MS) -> None:
+        self.interval = interval_ms
+        self.last: dict[str, int] = {}  # job id -> write time (ms) of its last progress sent
+        self.held: dict[str, tuple[str, int, float]] = {}  # job id -> (event, written, due at)
 
-    def offer(self, job_id: str, event: str, now: float) -> bool:
-        """True: send `event` now. False: it is held (the job sent progress < interval ago)."""
+    def offer(self, job_id: str, event: str, written: int, now: float) -> bool:
+        """True: send `event` (written at `written` ms) now. False: held until due."""
         if not job_id:
             return True
         if PROGRESS not in event:
             self.held.pop(job_id, None)
             return True
-        if now >= self.next_ok.get(job_id, 0.0):
-            self.next_ok[job_id] = now + self.interval
+        last = self.last.get(job_id)
+        if last is None or written - last >= self.interval:
+            self.last[job_id] = written
             self.held.pop(job_id, None)
             return True
-        self.held[job_id] = event
+        earlier = self.held.get(job_id)
+        due = earlier[2] if earlier else now + (last + self.interval - written) / 1000
+        self.held[job_id] = (event, written, due)
         return False
 
     def due(self, now: float) -> list[str]:
-        """Held frames whose interval has ended (each restarts its job's interval)."""
+        """Held frames whose interval has passed (each becomes its job's last sent)."""
         out = []
-        for job_id in [j for j in self.held if self.next_ok[j] <= now]:
-            out.append(self.held.pop(job_id))
-            self.next_ok[job_id] = now + self.interval
-        if len(self.next_ok) > PRUNE_AT:
-            self.next_ok = {j: t for j, t in self.next_ok.items() if t > now or j in self.held}
+        for job_id in [j for j, h in self.held.items() if h[2] <= now]:
+            event, written, _ = self.held.pop(job_id)
+            self.last[job_id] = written
+            out.append(event)
+        if len(self.last) > PRUNE_AT:
+            newest = max(self.last.values())
+            self.last = {j: t for j, t in self.last.items() if newest - t < 10 * self.interval}
         return out
 
     def wait(self, now: float, timeout: float) -> float:
         """How long the caller may block before a held frame falls due."""
         if not self.held:
             return timeout
-        return max(0.0, min(timeout, min(self.next_ok[j] for j in self.held) - now))
+        return max(0.0, min(timeout, min(h[2] for h in self.held.values()) - now))

@@ -80,10 +80,11 @@ class LagHistogram:
         self.counts: dict[str, int] = {}
         self.total_ms = 0.0
 
-    def observe(self, ms: float) -> None:
+    def observe(self, ms: float, count: int = 1) -> None:
+        """`count` frames with this lag (a relay batch is observed once, by its oldest)."""
         label = bucket(ms, LAG_BUCKETS_MS)
-        self.counts[label] = self.counts.get(label, 0) + 1
-        self.total_ms += ms
+        self.counts[label] = self.counts.get(label, 0) + count
+        self.total_ms += ms * count
 
     def snapshot(self) -> dict[str, Any]:
         return {"buckets": dict(self.counts), "sum": round(self.total_ms, 3)}

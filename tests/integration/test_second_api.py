@@ -37,8 +37,10 @@ def test_cli_follows_on_the_second_process_a_job_made_on_the_first(
     frames = json_lines(out.stdout)
     assert frames[0]["type"] == "snapshot" and frames[0]["jobs"][0]["id"] == job_id
     seqs = [f["seq"] for f in frames if f.get("type") == "job"]
-    assert seqs and seqs == list(range(frames[0]["jobs"][0]["seq"] + 1, seqs[-1] + 1))
-    assert frames[-1]["state"] == "succeeded"
+    if seqs:  # a loaded box may start the CLI after the job ended: then the snapshot says so
+        assert seqs == list(range(frames[0]["jobs"][0]["seq"] + 1, seqs[-1] + 1))
+    last = frames[-1] if seqs else frames[0]["jobs"][0]
+    assert last["state"] == "succeeded"
 
 
 def test_a_replay_arrives_as_lists_and_the_follower_takes_every_event(
