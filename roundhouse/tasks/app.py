@@ -52,7 +52,9 @@ def _register(app: Celery, kind: str) -> None:
             return states.report(self, ending, retry_label)
 
     task.__name__ = kind.replace(".", "_")
-    app.task(name=kinds.task_name(kind), bind=True, throws=(states.JobFailed,))(task)
+    # max_retries=None: a job may wait its turn (a retry per look) for as long as it takes
+    options = {"bind": True, "throws": (states.JobFailed,), "max_retries": None}
+    app.task(name=kinds.task_name(kind), **options)(task)
 
 
 def _label(job_id: str) -> str:

@@ -45,7 +45,6 @@ def report(task: Task, ending: Ending, label: str) -> Any:
         raise task.retry(
             countdown=ending.retry_s,
             exc=JobWaiting(ending.text),
-            max_retries=None,
             argsrepr=label,
         )
     raise Ignore()
