@@ -1,4 +1,4 @@
-"""One row per catalog service for a host: what Redis records, what /proc and health say.
+"""One row per catalog service for a host: what Redis records, what processes and health say.
 
 States: running (started by us), external (running, not started by us), starting (a start
 job is live), crashed (our process died: exit code + log tail), stopped.
@@ -156,7 +156,7 @@ def _state(
         return "starting", job.get("message")
     if stored == "running":
         if check is not None and not healthy:
-            if (entry.get("record") or {}).get("detached"):  # /proc cannot follow it
+            if (entry.get("record") or {}).get("detached"):  # its pid is not ours to follow
                 return "stopped", "its launcher handed it on and it no longer answers"
             return "running", f"running, but its health check failed: {check.get('error')}"
         return "running", None

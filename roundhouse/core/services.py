@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import psutil
 import redis
 
 from roundhouse.core import feed
@@ -29,12 +30,14 @@ ANY = object()
 
 
 def machine_view() -> str:
-    """Who can see whose processes: the boot id plus this process's pid namespace."""
+    """Who can see whose processes: this boot plus this process's pid namespace. Linux names
+    both (a boot id, steadier than the boot time, and namespaces for containers); elsewhere
+    (macOS) the boot time from psutil stands for the boot and there is one namespace."""
     try:
         boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
         pid_ns = os.readlink("/proc/self/ns/pid")
     except OSError:
-        return ""
+        return f"boot-{psutil.boot_time():.0f}/host"
     return f"{boot}/{pid_ns}"
 
 

@@ -21,7 +21,7 @@ ENDED = {"stopped": "stopped", "exited": "stopped", "crashed": "crashed"}
 
 
 def visible(entry: dict[str, Any], view: str) -> bool:
-    """Can this process read the entry's processes from /proc?"""
+    """Can this process see the entry's processes (same boot, same pid namespace)?"""
     record = entry.get("record")
     return bool(record) and bool(view) and entry.get("view") == view and not record.get("detached")
 

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from roundhouse.core.keys import Keys
 from roundhouse.core.redis import connect
 from roundhouse.core.services import ServiceStore
-from roundhouse.providers.services import procfs
+from roundhouse.providers.services import pids
 from tests.fakes.service import free_port, running
 from tests.stacks import TestStack, start_stack
 
@@ -56,7 +56,7 @@ def svc_stack(
     finally:
         for entry in ServiceStore(connect(ts.redis_url), Keys(ts.prefix)).all(HOST).values():
             keeper = (entry.get("record") or {}).get("keeper_pid")
-            if keeper and procfs.group_members(int(keeper)):
+            if keeper and pids.group_members(int(keeper)):
                 os.killpg(int(keeper), signal.SIGKILL)
         ts.stop()
 

@@ -20,7 +20,7 @@ import pytest
 from roundhouse.core.keys import Keys
 from roundhouse.core.redis import connect
 from roundhouse.core.services import ServiceStore
-from roundhouse.providers.services import procfs
+from roundhouse.providers.services import pids
 from tests.conftest import Fakes
 from tests.fakes.gguf_bytes import gguf_bytes
 from tests.fakes.ollama import FakeOllama
@@ -67,7 +67,7 @@ def stop_flux(ts: TestStack) -> None:
         pass
     for entry in ServiceStore(connect(ts.redis_url), Keys(ts.prefix)).all(HOST).values():
         keeper = (entry.get("record") or {}).get("keeper_pid")
-        if keeper and procfs.group_members(int(keeper)):
+        if keeper and pids.group_members(int(keeper)):
             os.killpg(int(keeper), signal.SIGKILL)
 
 

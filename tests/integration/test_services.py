@@ -20,7 +20,7 @@ import pytest
 from roundhouse.core.keys import Keys
 from roundhouse.core.redis import connect
 from roundhouse.core.services import ServiceStore
-from roundhouse.providers.services import procfs
+from roundhouse.providers.services import pids
 from tests.fakes.service import free_port, running
 from tests.integration.test_spine import wait_state
 from tests.stacks import TestStack, start_stack
@@ -75,7 +75,7 @@ def stop_everything(ts: TestStack) -> None:
     store = ServiceStore(connect(ts.redis_url), Keys(ts.prefix))
     for entry in store.all(HOST).values():
         record = entry.get("record") or {}
-        if record.get("keeper_pid") and procfs.group_members(int(record["keeper_pid"])):
+        if record.get("keeper_pid") and pids.group_members(int(record["keeper_pid"])):
             os.killpg(int(record["keeper_pid"]), signal.SIGKILL)
 
 
@@ -123,14 +123,14 @@ def test_start_runs_it_records_it_and_stop_ends_it(svc_stack: TestStack) -> None
     got = row(svc_stack, "flux")
     assert got["state"] == "running" and got["managed"] and got["pid"] == result["pid"]
     assert got["health"]["ok"] and got["uptime_s"] >= 0 and got["actions"]["stop"]
-    assert procfs.alive(result["pid"])
+    assert pids.alive(result["pid"])
 
     again = run(svc_stack, "start", "flux")["result"]
     assert again["status"] == "already_running" and again["managed"] is True
 
     stopped = run(svc_stack, "stop", "flux")
     assert stopped["state"] == "succeeded" and stopped["result"]["was_running"] is True
-    assert not procfs.alive(result["pid"])
+    assert not pids.alive(result["pid"])
     assert row(svc_stack, "flux")["state"] == "stopped"
     twice = run(svc_stack, "stop", "flux")  # idempotent
     assert twice["state"] == "succeeded" and twice["result"]["was_running"] is False
@@ -170,7 +170,7 @@ def test_never_healthy_fails_at_the_deadline_and_leaves_nothing(
     assert job["state"] == "failed"
     assert f"did not become healthy within {DEADLINE_S} s" in job["error"]
     got = wait_row(svc_stack, "openai-compatible", "stopped")
-    assert got["error"] and not procfs.listeners(ports["compat"])
+    assert got["error"] and not pids.listeners(ports["compat"])
 
 
 def test_missing_executable_says_how_to_install(svc_stack: TestStack) -> None:

@@ -12,7 +12,7 @@ import httpx
 
 from roundhouse.core.errors import Conflict, ProviderError
 from roundhouse.providers.base import Control
-from roundhouse.providers.services import procfs
+from roundhouse.providers.services import pids
 from roundhouse.providers.services.catalog import ServiceSpec
 from roundhouse.providers.services.ports import check_port
 from roundhouse.providers.services.process import exit_info, log_tail, result, spawn, stop
@@ -143,7 +143,7 @@ def _check_process(spec: ServiceSpec, record: dict[str, Any]) -> None:
         return
     ended = exit_info(record)
     if ended is None:
-        if not procfs.alive(int(record["keeper_pid"])):
+        if not pids.alive(int(record["keeper_pid"])):
             raise _failure(spec, record, "its keeper process died before the service was ready")
         return
     code = ended.get("returncode")

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from roundhouse.core.errors import Conflict
-from roundhouse.providers.services import process, procfs
+from roundhouse.providers.services import pids, process
 from roundhouse.providers.services.catalog import ServiceSpec
 
 
@@ -35,9 +35,9 @@ def probe(url: str, timeout_s: float = 1.0) -> tuple[bool, str]:
 
 
 def holder(port: int) -> str:
-    """Which process listens on the port, when we can see it (same user, Linux)."""
-    for pid in procfs.listeners(port):
-        argv = procfs.cmdline(pid)
+    """Which process listens on the port, when we can see it (same user; psutil)."""
+    for pid in pids.listeners(port):
+        argv = pids.cmdline(pid)
         if argv:
             return f"pid {pid} ({' '.join(argv)[:120]})"
     return ""

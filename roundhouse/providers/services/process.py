@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from roundhouse.core.errors import Conflict
-from roundhouse.providers.services import procfs
+from roundhouse.providers.services import pids
 from roundhouse.providers.services.catalog import ServiceSpec
 
 KEEPER = "roundhouse.providers.services.keeper"
@@ -91,8 +91,8 @@ def _service_pid(pid_file: str, keeper: subprocess.Popen[bytes], wait_s: float =
 def ours(record: dict[str, Any]) -> list[int]:
     """Live processes of the record's group, or [] if the group is gone or was reused."""
     pgid = int(record["keeper_pid"])
-    members = procfs.group_members(pgid)
-    if pgid in members and record["exit_file"] not in procfs.cmdline(pgid):
+    members = pids.group_members(pgid)
+    if pgid in members and record["exit_file"] not in pids.cmdline(pgid):
         return []  # the pid now leads someone else's group
     return members
 
@@ -188,7 +188,7 @@ def inspect(record: dict[str, Any]) -> dict[str, Any]:
     """running / stopped / exited (code 0, on its own) / crashed (exit code + log tail)."""
     name = record["service"]
     if ours(record):
-        kept = procfs.alive(int(record["keeper_pid"]))
+        kept = pids.alive(int(record["keeper_pid"]))
         note = "" if kept else " (its keeper is gone: its exit code will not be recorded)"
         return result("running", record, f"{name} is running{note}", state="running")
     ended = exit_info(record) or {}

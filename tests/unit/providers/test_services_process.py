@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from roundhouse.core.errors import Cancelled, Conflict, ProviderError
-from roundhouse.providers.services import procfs
+from roundhouse.providers.services import pids
 from roundhouse.providers.services.catalog import ServiceSpec, build_catalog
 from roundhouse.providers.services.launch import start
 from roundhouse.providers.services.ports import listening
@@ -88,15 +88,15 @@ def test_start_waits_for_health_then_stop_is_clean_and_idempotent(started: Any) 
     answer = started(flux(port, "--mode ok --delay 0.3"), control)
     record = answer["record"]
     assert answer["status"] == "started" and answer["port"] == port
-    assert answer["pid"] == record["pid"] and procfs.alive(record["pid"])
-    assert procfs.alive(record["keeper_pid"]) and record["started_at"] <= time.time()
+    assert answer["pid"] == record["pid"] and pids.alive(record["pid"])
+    assert pids.alive(record["keeper_pid"]) and record["started_at"] <= time.time()
     assert control.stages() == ["launching", "waiting for health", "ready"]
     assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
     assert inspect(record)["state"] == "running"
 
     stopped = stop(record, timeout_s=5.0)
     assert stopped["status"] == "stopped" and stopped["was_running"] and not stopped.get("killed")
-    assert not procfs.alive(record["pid"]) and not listening("127.0.0.1", port)
+    assert not pids.alive(record["pid"]) and not listening("127.0.0.1", port)
     assert inspect(record)["state"] == "stopped"
     again = stop(record)
     assert again["status"] == "stopped" and again["was_running"] is False
@@ -108,7 +108,7 @@ def test_stop_kills_a_service_that_ignores_sigterm(started: Any) -> None:
     stopped = stop(answer["record"], timeout_s=0.5)
     assert stopped["killed"] and "SIGKILL" in stopped["message"]
     assert time.monotonic() - began < 3.0
-    assert ours(answer["record"]) == [] and not procfs.alive(answer["pid"])
+    assert ours(answer["record"]) == [] and not pids.alive(answer["pid"])
     assert inspect(answer["record"])["state"] == "stopped"
 
 
@@ -185,12 +185,12 @@ def test_a_launcher_that_exits_0_hands_the_service_on(started: Any) -> None:
         assert inspect(record)["state"] == "exited"
         with pytest.raises(Conflict, match="no command to stop it"):
             stop(record)
-        server = procfs.listeners(port)[0]
+        server = pids.listeners(port)[0]
         kill = (sys.executable, "-c", f"import os; os.kill({server}, {int(signal.SIGTERM)})")
         assert stop(record, stop_argv=kill)["status"] == "stopped"
         assert wait_for(lambda: not listening("127.0.0.1", port))
     finally:
-        for pid in procfs.listeners(port):
+        for pid in pids.listeners(port):
             os.kill(pid, signal.SIGKILL)
 
 
