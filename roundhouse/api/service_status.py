@@ -11,13 +11,14 @@ from typing import Any
 
 from roundhouse.api.deps import Services
 from roundhouse.core.host_view import HostViews
-from roundhouse.core.hosts import Hosts
+from roundhouse.core.hosts import Hosts, by_host
 from roundhouse.core.models import ACTIVE
 from roundhouse.core.services import ServiceStore, machine_view, public
 from roundhouse.providers import health
 from roundhouse.providers.services.catalog import ServiceSpec
 from roundhouse.tasks.jobs.services import catalog, start_dedup
 from roundhouse.tasks.service_watch import observe
+from roundhouse.tasks.watchdog import WORKER_FRESH_S, live_workers
 
 JOB_FIELDS = ("id", "state", "stage", "message", "progress", "error", "hint")
 
@@ -70,7 +71,8 @@ def status(svc: Services, host: str) -> dict[str, Any]:
         row(spec, host, entries.get(name) or {}, checks.get(name), jobs.get(name), judged)
         for name, spec in specs.items()
     ]
-    states = Hosts.of(svc.redis, svc.keys, svc.settings).describe()
+    workers = live_workers(svc.jobs, WORKER_FRESH_S)  # as /healthz counts them
+    states = by_host(Hosts.of(svc.redis, svc.keys, svc.settings).describe(), workers)
     mine = next((h for h in states if h["host"] == host), None)
     return {
         "host": host,

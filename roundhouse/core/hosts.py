@@ -148,3 +148,13 @@ class Hosts:
 
 def _clock(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(ts))
+
+
+def by_host(known: list[dict[str, Any]], workers: list[str]) -> list[dict[str, Any]]:
+    """Every known host (online or not, with its last beat) and its live workers (`pid@host`)."""
+    rows = {h["host"]: {**h, "workers": []} for h in known}
+    for name in workers:
+        host = name.rpartition("@")[2]
+        rows.setdefault(host, {"host": host, "last_seen": None, "online": True, "workers": []})
+        rows[host]["workers"].append(name)
+    return [rows[h] for h in sorted(rows)]

@@ -25,13 +25,14 @@ export function mount({ addView }) {
 }
 
 export function mountGrid(container) {
-  const grid = { container, host: "", hosts: [], rows: new Map(), jobs: new Map() };
+  const grid = { container, host: "", hosts: [], states: [], rows: new Map(), jobs: new Map() };
   const load = async () => {
     try {
       const q = grid.host ? `?host=${encodeURIComponent(grid.host)}` : "";
       const body = await api(`/api/providers/services/status${q}`);
       grid.host = body.host; grid.hosts = body.hosts;
-      grid.offline = new Set((body.host_states || []).filter((h) => !h.online).map((h) => h.host));
+      grid.states = body.host_states || [];
+      grid.offline = new Set(grid.states.filter((h) => !h.online).map((h) => h.host));
       grid.rows = new Map(body.services.map((r) => [r.service, r]));
       grid.jobs = new Map(body.services.filter((r) => r.job).map((r) => [r.job.id, r.service]));
       render(grid, load);
@@ -141,6 +142,16 @@ function button(grid, row, load) {
   return null;
 }
 
+// Every known host and its live workers (or since when it has been silent).
+function hostList(grid) {
+  const one = (h) => {
+    if (!h.online) return `${h.host}: offline since ${h.last_seen ? new Date(h.last_seen * 1000).toLocaleTimeString() : "?"}`;
+    const n = (h.workers || []).length;
+    return `${h.host}: ${n} worker${n === 1 ? "" : "s"}`;
+  };
+  return el("p", { class: "muted hosts" }, `Hosts: ${grid.states.map(one).join(" · ")}`);
+}
+
 function renderRow(grid, row, load) {
   const running = row.state === "running";
   return el("tr", { id: `svc-${row.service}`, "data-state": row.state, "data-service": row.service },
@@ -169,12 +180,16 @@ function patchRow(old, fresh) {
 
 function render(grid, load) {
   let body = grid.container.querySelector("table.services tbody");
-  if (!body || grid.container.dataset.host !== grid.host || grid.container.dataset.hosts !== grid.hosts.join(",")) {
+  const states = JSON.stringify(grid.states.map((h) => [h.host, h.online, (h.workers || []).length]));
+  if (!body || grid.container.dataset.host !== grid.host || grid.container.dataset.hosts !== grid.hosts.join(",")
+      || grid.container.dataset.states !== states) {
     const head = el("tr", {}, ["Service", "State", "Port", "Host", "Uptime", "Action", "Details"].map((h) => el("th", {}, h)));
     body = el("tbody");
     grid.container.replaceChildren(
       el("div", { class: "inline" }, el("h3", { style: "margin:0" }, "Local service status"), hostPicker(grid, load)),
+      hostList(grid),
       el("table", { class: "services stack" }, el("thead", {}, head), body));
+    grid.container.dataset.states = states;
     grid.container.dataset.host = grid.host;
     grid.container.dataset.hosts = grid.hosts.join(",");
   }

@@ -16,6 +16,8 @@ from roundhouse.tasks.host_wait import note_waiting
 
 log = logging.getLogger(__name__)
 
+#: A worker that has not beaten for this long is not counted as live (/healthz, the grid).
+WORKER_FRESH_S = 10.0
 Enqueue = Callable[[dict[str, Any]], None]
 LOST = (
     "Worker lost: the worker running this job stopped (crashed, was killed or lost its connection)"

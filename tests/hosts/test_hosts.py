@@ -88,6 +88,10 @@ def test_pull_on_gpu_a_and_install_on_gpu_b_each_land_only_there(
         expect(card).to_have_attribute("data-state", "succeeded", timeout=20_000)
         live = [f for f in frames if f.get("id") == job_id and f.get("event") == "progress"]
         assert live, f"no live progress of {job_id} reached the API's WebSocket"
+    page.goto(f"{hosts.api_url}/static/services.html")  # and lists the workers by host
+    line = page.locator("#services-grid .hosts")
+    expect(line).to_contain_text("gpu-a: 1 worker")
+    expect(line).to_contain_text("gpu-b: 1 worker")
     gguf_name = f"hf.co/{SOLO_REPO}:{QUANT}".lower()
     assert "qwen3:0.6b" in ollama_names(hosts, "gpu-a")
     assert "qwen3:0.6b" not in ollama_names(hosts, "gpu-b")

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import redis
 from flask import Blueprint, jsonify
 
 from roundhouse.api.deps import base_services
-from roundhouse.core.hosts import Hosts
-from roundhouse.tasks.watchdog import live_workers
+from roundhouse.core.hosts import Hosts, by_host
+from roundhouse.tasks.watchdog import WORKER_FRESH_S, live_workers
 
 bp = Blueprint("health", __name__)
-
-#: A worker that has not beaten for this long is not counted as live.
-WORKER_FRESH_S = 10.0
 
 
 @bp.get("/healthz")
@@ -39,13 +35,3 @@ def healthz():  # type: ignore[no-untyped-def]
         "message": "ready" if workers else "no live worker: start one with `make run`",
     }
     return jsonify(body), 200
-
-
-def by_host(known: list[dict[str, Any]], workers: list[str]) -> list[dict[str, Any]]:
-    """Every known host (online or not, with its last beat) and its live workers (`pid@host`)."""
-    rows = {h["host"]: {**h, "workers": []} for h in known}
-    for name in workers:
-        host = name.rpartition("@")[2]
-        rows.setdefault(host, {"host": host, "last_seen": None, "online": True, "workers": []})
-        rows[host]["workers"].append(name)
-    return [rows[h] for h in sorted(rows)]
