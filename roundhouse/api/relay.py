@@ -10,6 +10,7 @@ from collections import deque
 import redis
 
 from roundhouse.core import feed
+from roundhouse.core.backoff import Backoff
 from roundhouse.core.keys import Keys
 from roundhouse.core.metrics import LagHistogram
 
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 ALL = "*"
 #: A client this far behind is dropped; it reconnects with its cursor and replays instead.
 MAX_BACKLOG = 5000
+REDIS_BACKOFF = Backoff(base_s=0.1, max_s=2.0)  # relay's reconnect to Redis
 
 
 class Subscription:
@@ -97,15 +99,16 @@ class Relay:
             sub.topics = set(topics)
 
     def _follow(self) -> None:
-        backoff = 0.1
+        failures = 0
         while not self._stop.is_set():
             try:
                 entries = feed.read(self.r, self.keys, self.cursor, self.block_ms)
-                backoff = 0.1
+                failures = 0
             except redis.RedisError:
-                log.warning("relay lost Redis; retrying in %.1fs", backoff)
-                time.sleep(backoff)
-                backoff = min(backoff * 2, 2.0)
+                failures += 1
+                wait = REDIS_BACKOFF.delay(failures)
+                log.warning("relay lost Redis; retrying in %.1fs", wait)
+                time.sleep(wait)
                 continue
             if entries:
                 self.cursor = entries[-1][0]

@@ -17,11 +17,12 @@ from simple_websocket import Client, ConnectionClosed, ConnectionError
 
 from roundhouse.cli.config import Target
 from roundhouse.cli.errors import ApiError, Unreachable
+from roundhouse.core.backoff import Backoff
 
 END_STATES = ("succeeded", "failed", "cancelled", "paused")
 PING_AFTER_S = 15.0  #: idle this long: ask the server for a pong
 DEAD_AFTER_S = 40.0  #: silent this long: the connection is gone, reconnect
-BACKOFF_S = (0.2, 0.5, 1.0, 2.0)
+RECONNECT = Backoff(base_s=0.25, max_s=2.0)  # waits between tries to reach the API again
 
 Frame = dict[str, Any]
 
@@ -73,7 +74,7 @@ class Follower:
                 pass
             if time.monotonic() >= deadline:
                 break
-            time.sleep(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)])
+            time.sleep(RECONNECT.delay(attempt + 1))
         ids = " ".join(sorted(self.pending))
         raise Unreachable(
             f"Lost Roundhouse at {self.target.url} for {self.give_up_after:.0f}s.",

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from roundhouse.cli.stack import Stack
+from roundhouse.core.backoff import Backoff
 
-FIRST_PAUSE_S = 0.5
-MAX_PAUSE_S = 10.0
+RESTART = Backoff(base_s=0.5, max_s=10.0, jitter=0)  # one machine: nothing to spread out
 #: This many exits of one child within WINDOW_S means it will not stay up: give up.
 MAX_CRASHES = 5
 WINDOW_S = 60.0
@@ -70,7 +70,7 @@ class Supervisor:
                 f"{name} {how}: that is {len(recent)} exits within {self.window_s:.0f} s, "
                 "so it will not stay up"
             )
-        pause = min(MAX_PAUSE_S, FIRST_PAUSE_S * 2 ** (len(recent) - 1))
+        pause = RESTART.delay(len(recent))
         self.say(
             f"{name} {how}; restarting it in {pause:.1f} s "
             f"(exit {len(recent)} of {self.max_crashes - 1} allowed within {self.window_s:.0f} s)"

@@ -17,6 +17,8 @@ import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+from roundhouse.core.backoff import Backoff
+
 log = logging.getLogger(__name__)
 
 #: A blocking read (XREAD BLOCK) must return before this socket timeout.
@@ -31,6 +33,7 @@ POOL_WAIT_S = 20.0
 #: How long a patient client waits out Redis refusing writes before giving the error up.
 REFUSAL_PATIENCE_S = 600.0
 REFUSAL_LOG_EVERY_S = 30.0
+REFUSAL_BACKOFF = Backoff(base_s=0.25, max_s=2.0)
 _REFUSAL_WORD = re.compile(r"(?<![A-Za-z])(MISCONF|READONLY|OOM)(?![A-Za-z])")
 
 #: Redis's refusals of a write, by the word that starts its error: (code, what it means).
@@ -88,7 +91,7 @@ class PatientRetry(Retry):
         with_failure_count: bool = False,
     ) -> Any:
         started = last_log = time.monotonic()
-        pause = 0.25
+        refusals = 0
         while True:
             try:
                 return super().call_with_retry(do, fail, is_retryable, with_failure_count)
@@ -96,8 +99,8 @@ class PatientRetry(Retry):
                 waited = time.monotonic() - started
                 if write_refusal(exc) is None or waited > REFUSAL_PATIENCE_S:
                     raise
-                if pause == 0.25 or time.monotonic() - last_log > REFUSAL_LOG_EVERY_S:
+                refusals += 1
+                if refusals == 1 or time.monotonic() - last_log > REFUSAL_LOG_EVERY_S:
                     log.warning("Redis refuses writes (%s); waiting (%.0f s so far)", exc, waited)
                     last_log = time.monotonic()
-                time.sleep(pause)
-                pause = min(pause * 2, 2.0)
+                time.sleep(REFUSAL_BACKOFF.delay(refusals))

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from roundhouse.core import backoff
 from roundhouse.core.errors import ProviderError, Unavailable
 
 TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -28,12 +29,12 @@ class Retry:
     attempts: int = 3
     backoff_s: float = 0.5
     max_backoff_s: float = 4.0
+    jitter: float = 0.5
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Exponential backoff; a server's Retry-After wins but is capped."""
-        if retry_after is not None:
-            return min(retry_after, self.max_backoff_s)
-        return min(self.backoff_s * (2 ** (attempt - 1)), self.max_backoff_s)
+        """core.backoff's wait: exponential with jitter; a server's Retry-After wins, capped."""
+        policy = backoff.Backoff(self.backoff_s, self.max_backoff_s, self.jitter)
+        return policy.delay(attempt, retry_after)
 
 
 class Endpoint:
@@ -158,10 +159,7 @@ class _StatusFailure(Exception):
 
 
 def _after(response: httpx.Response) -> float | None:
-    try:
-        return float(response.headers.get("retry-after", ""))
-    except ValueError:
-        return None
+    return backoff.retry_after(response.headers.get("retry-after"))
 
 
 def _message(response: httpx.Response) -> str:

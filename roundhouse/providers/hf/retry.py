@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from roundhouse.core import backoff
 from roundhouse.core.errors import ProviderError, Unavailable
 from roundhouse.providers.base import Control
 from roundhouse.providers.hf.errors import PROVIDER
@@ -46,10 +47,7 @@ def check_range(r: Any, start: int) -> None:
 
 
 def retry_after(r: Any) -> float | None:
-    try:
-        return float(r.headers["Retry-After"])
-    except (KeyError, ValueError):
-        return None
+    return backoff.retry_after(r.headers.get("Retry-After"))
 
 
 def sleep(seconds: float, control: Control) -> None:
@@ -89,5 +87,5 @@ class Budget:
                 f"download of {filename} kept failing: {exc or type(exc).__name__}",
                 hint="the partial file is kept; retry the job to resume",
             ) from None
-        wait = getattr(exc, "retry_after", None) or self.opts["backoff"] * 2 ** (self.failures - 1)
-        return min(wait, self.opts["max_backoff"])
+        policy = backoff.Backoff(self.opts["backoff"], self.opts["max_backoff"])
+        return policy.delay(self.failures, getattr(exc, "retry_after", None))

@@ -87,12 +87,14 @@ def test_a_service_back_up_between_retries_is_used() -> None:
 
         ep = Endpoint("Flux", flux.url, retry=FAST, sleep=sleep)
         assert ep.post_json("/generate", BODY)["image"]
-    assert sleeps == [0.01]
+    assert len(sleeps) == 1 and 0.005 <= sleeps[0] <= 0.01  # core.backoff: 0.01 less jitter
 
 
 def test_backoff_grows_and_honours_retry_after() -> None:
-    retry = Retry(attempts=5, backoff_s=0.5, max_backoff_s=4.0)
+    retry = Retry(attempts=5, backoff_s=0.5, max_backoff_s=4.0, jitter=0)
     assert [retry.delay(n) for n in (1, 2, 3, 4, 5)] == [0.5, 1.0, 2.0, 4.0, 4.0]
+    jittered = [Retry(backoff_s=0.5).delay(1) for _ in range(50)]
+    assert all(0.25 <= d <= 0.5 for d in jittered) and len(set(jittered)) > 1
     assert retry.delay(1, retry_after=2.0) == 2.0
     assert retry.delay(1, retry_after=60.0) == 4.0
 
