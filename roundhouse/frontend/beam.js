@@ -60,7 +60,7 @@ function view() {
         number("beam_width", "Beam width", 2, 1, 8), number("candidates", "Candidates per beam", 3, 1, 8),
         number("depth", "Depth", 2, 1, 5), el("label", {}, "Size", el("select", { name: "size" }, sizes)),
         el("button", { type: "submit" }, "Run")),
-      el("div", { id: "beam-roles", class: "inline beam-roles", "aria-label": "Providers for this run" }),
+      el("div", { id: "beam-roles", class: "inline beam-roles", role: "group", "aria-label": "Providers for this run" }),
       el("p", { id: "beam-down", class: "warnline", role: "status" }),
       el("span", { class: "form-error", role: "alert" })),
     el("div", { id: "beam-status", class: "card", hidden: true },

@@ -3,7 +3,7 @@
 import { api, explain, toast } from "./api.js";
 import { onEvent } from "./live.js";
 import { duration, el } from "./format.js";
-import { TERMINAL } from "./store.js";
+import { TERMINAL, onJob } from "./store.js";
 
 const LABEL = { running: "running", external: "running (not started by Roundhouse)",
   starting: "starting", stopping: "stopping", crashed: "crashed", stopped: "stopped" };
@@ -38,9 +38,11 @@ export function mountGrid(container) {
       render(grid, load);
     } catch (e) { container.replaceChildren(el("p", { class: "form-error" }, explain(e))); }
   };
-  const off = onEvent((ev) => handle(grid, ev, load));
+  const offEvents = onEvent((ev) => handle(grid, ev, load));
+  // a start's or stop's progress comes from the page's job store, like every other view's
+  const offJobs = onJob((job, msg) => { if (msg.type === "job" && grid.jobs.has(job.id)) jobEvent(grid, job, load); });
   const timers = [setInterval(() => tick(grid), 1000), setInterval(() => {
-    if (!document.contains(container)) { off(); timers.forEach(clearInterval); return; }
+    if (!document.contains(container)) { offEvents(); offJobs(); timers.forEach(clearInterval); return; }
     if (!document.hidden) load();
   }, REFRESH_MS)];
   load();
@@ -58,7 +60,6 @@ export async function mountStandalone(container = document.getElementById("servi
 function handle(grid, ev, load) {
   if (ev.type === "snapshot") { load(); return; }
   if (ev.type === "service" && ev.host === grid.host) serviceEvent(grid, ev, load);
-  if (ev.type === "job" && grid.jobs.has(ev.id)) jobEvent(grid, ev, load);
 }
 
 function serviceEvent(grid, ev, load) {
