@@ -7,6 +7,7 @@ from typing import Any
 
 import redis
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from roundhouse.api import access, access_log, errors, metrics, routes
 from roundhouse.api.deps import Services
@@ -34,6 +35,9 @@ def create_app(
         client, keys, Limits(settings.job_events_max, settings.feed_max, settings.job_retention_s)
     )
     app = Flask(__name__, static_folder=None)
+    if settings.trusted_proxies:  # the caller's address and scheme as the proxy saw them
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 25}
     app.json.sort_keys = False  # type: ignore[attr-defined]

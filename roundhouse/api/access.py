@@ -1,45 +1,19 @@
 """Who may call: a token when one is set, only the page's own origin for anything that
 changes state or streams, and (without a token) only loopback Host names, so a web page
-elsewhere cannot drive a local Roundhouse, not even through DNS rebinding."""
+elsewhere cannot drive a local Roundhouse, not even through DNS rebinding. Credentials and
+the limit on wrong ones: api/credentials.py."""
 
 from __future__ import annotations
 
-import hmac
 from urllib.parse import urlsplit
 
 from flask import Flask, request
 
-from roundhouse.api.deps import base_services
-from roundhouse.core.errors import Forbidden, Unauthorized
-from roundhouse.core.settings import Settings
+from roundhouse.api.credentials import require, settings
+from roundhouse.core.errors import Forbidden
 
-COOKIE = "roundhouse_token"
 OPEN_PATHS = ("/healthz", "/api/login", "/api/logout", "/api/session", "/static/", "/favicon.ico")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
-
-
-def presented_token() -> str:
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return request.headers.get("X-API-Token") or request.cookies.get(COOKIE) or ""
-
-
-def settings() -> Settings:
-    """This process's own settings: access rules never wait on Redis (no connections overlay)."""
-    return base_services().settings
-
-
-def same_secret(given: str, expected: str) -> bool:
-    """Constant-time, on bytes: compare_digest refuses str with non-ASCII characters."""
-    return hmac.compare_digest(
-        given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
-    )
-
-
-def token_ok() -> bool:
-    expected = settings().api_token
-    return not expected or same_secret(presented_token(), expected)
 
 
 def origin_ok() -> bool:
@@ -75,8 +49,7 @@ def check_socket() -> None:
             f"Origin {request.headers.get('Origin')!r} may not open this stream.",
             hint="Add it to ROUNDHOUSE_ALLOWED_ORIGINS if it is yours.",
         )
-    if not token_ok():
-        raise Unauthorized("An API token is required.", hint="Send Authorization: Bearer <token>.")
+    require("An API token is required.", hint="Send Authorization: Bearer <token>.")
 
 
 def install(app: Flask) -> None:
@@ -99,8 +72,7 @@ def install(app: Flask) -> None:
             return
         if reading and settings().open_reads:
             return
-        if not token_ok():
-            raise Unauthorized(
-                "This Roundhouse requires an API token.",
-                hint="Send Authorization: Bearer <token>, or log in on the page.",
-            )
+        require(
+            "This Roundhouse requires an API token.",
+            hint="Send Authorization: Bearer <token>, or log in on the page.",
+        )

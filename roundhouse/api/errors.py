@@ -21,6 +21,7 @@ STATUS: dict[type[e.AppError], int] = {
     e.NotFound: 404,
     e.Conflict: 409,
     e.PayloadTooLarge: 413,
+    e.TooManyRequests: 429,
     e.VerificationFailed: 422,
     e.Unavailable: 503,
     e.ProviderError: 502,
@@ -37,7 +38,10 @@ def status_for(exc: e.AppError) -> int:
 def register(app: Flask) -> None:
     @app.errorhandler(e.AppError)
     def app_error(exc: e.AppError):  # type: ignore[no-untyped-def]
-        return jsonify(exc.to_dict()), status_for(exc)
+        response = jsonify(exc.to_dict())
+        if "retry_after" in exc.details:
+            response.headers["Retry-After"] = str(exc.details["retry_after"])
+        return response, status_for(exc)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ AppError                 message (+ hint: what to do about it, + details: data f
   NotFound               no such job / model / service                         -> 404
   Conflict               valid, but the current state says no                  -> 409
   PayloadTooLarge        request body over the limit                           -> 413
+  TooManyRequests        too many wrong tokens from one address (Retry-After)  -> 429
   VerificationFailed     a switch's test prompt failed; old state kept         -> 422
   ProviderError          an outside service answered badly                     -> 502
   Unavailable            an outside service is down; start it first            -> 503
@@ -61,6 +62,10 @@ class Conflict(AppError):
 
 class PayloadTooLarge(AppError):
     code = "payload_too_large"
+
+
+class TooManyRequests(AppError):
+    code = "too_many_attempts"
 
 
 class VerificationFailed(AppError):

@@ -64,6 +64,15 @@ class Keys:
         """Hash: API process name -> JSON of its own gauges (WebSocket clients, relay lag)."""
         return f"{self.prefix}metrics:processes"
 
+    # access
+    def session(self, session_id: str) -> str:
+        """String: a page login (core/auth_store.py); deleted at logout."""
+        return f"{self.prefix}session:{session_id}"
+
+    def auth_failures(self, address: str) -> str:
+        """Counter of wrong tokens from one client address in the current minute."""
+        return f"{self.prefix}authfail:{address}"
+
     # providers
     @property
     def providers(self) -> str:

@@ -40,6 +40,8 @@ class Settings:
     open_reads: bool = False  # with a token set, may reads skip it?
     allowed_origins: tuple[str, ...] = ()
     max_body_bytes: int = 64 * 1024
+    auth_failures_per_minute: int = 10  # wrong tokens per client address, then 429
+    trusted_proxies: int = 0  # proxies in front whose X-Forwarded-For/-Proto are believed
 
     # jobs and events
     job_events_max: int = 2000

@@ -22,6 +22,8 @@ ERRORS = {
     "404": "No such thing (job, model, file, image).",
     "409": "Valid, but the current state says no.",
     "413": "The request body is over the size limit.",
+    "429": "Too many wrong API tokens from this address (ROUNDHOUSE_AUTH_FAILURES_PER_MINUTE, "
+    "default 10 a minute); wait Retry-After seconds.",
     "422": "Verification failed (a switch's test prompt); the old state is kept.",
     "502": "A provider answered badly.",
     "503": "A provider (or the broker) is down; start it first. Redis not answering is "
@@ -33,7 +35,7 @@ ERRORS = {
 ERROR_NAMES = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden"}
 ERROR_NAMES |= {"404": "NotFound", "409": "Conflict", "413": "PayloadTooLarge"}
 ERROR_NAMES |= {"422": "VerificationFailed", "502": "ProviderError", "503": "Unavailable"}
-ERROR_NAMES |= {"507": "InsufficientStorage"}
+ERROR_NAMES |= {"507": "InsufficientStorage", "429": "TooManyRequests"}
 #: Every operation may meet Redis down (503) or Redis out of disk (507).
 ALWAYS = ("403", "503", "507")
 
@@ -165,7 +167,7 @@ def accepted(description: str = "Accepted: the job (or the live one joined).") -
 def op(summary: str, tag: str, ok: dict[str, dict[str, Any]], *errors: str, **extra: Any) -> dict:
     """One operation: its answers, the errors it may give, and the access errors all give."""
     guarded = extra.pop("guarded", True)
-    codes = sorted({*errors, *ALWAYS} | ({"401"} if guarded else set()))
+    codes = sorted({*errors, *ALWAYS} | ({"401", "429"} if guarded else set()))
     refs = {c: {"$ref": f"#/components/responses/{ERROR_NAMES[c]}"} for c in codes if c not in ok}
     responses = {**ok, **refs}
     body = extra.pop("body", None)

@@ -114,16 +114,24 @@ def paths() -> dict[str, Any]:
         },
         "/api/login": {
             "post": op(
-                "Log in: the token goes into an HttpOnly, SameSite=Strict cookie",
+                "Log in: a signed session id (never the token) goes into an HttpOnly, "
+                "SameSite=Strict cookie, Secure over HTTPS; 10 wrong tokens a minute from one "
+                "address, then 429 with Retry-After",
                 TAG,
                 {"200": json_ok(auth)},
                 "400",
                 "401",
+                "429",
                 guarded=False,
                 body=(obj({"token": {"type": "string", "minLength": 1}}, ("token",), True), True),
             )
         },
         "/api/logout": {
-            "post": op("Clear the token cookie", TAG, {"200": json_ok(auth)}, guarded=False)
+            "post": op(
+                "End the session: revoked in Redis (a copied cookie stops working) and cleared",
+                TAG,
+                {"200": json_ok(auth)},
+                guarded=False,
+            )
         },
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -73,7 +75,7 @@ def test_a_non_ascii_token_is_a_401_everywhere(fake_redis, token: str) -> None: 
     c = client_for(fake_redis, api_token="s3cret")
     assert c.get("/api/jobs", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert c.get("/api/jobs", headers={"X-API-Token": token}).status_code == 401
-    c.set_cookie("roundhouse_token", token)
+    c.set_cookie("roundhouse_session", token)
     assert c.get("/api/jobs").status_code == 401
     assert c.post("/api/login", json={"token": token + "💥"}).status_code == 401
 
@@ -82,3 +84,100 @@ def test_a_non_ascii_server_token_still_works(fake_redis) -> None:  # type: igno
     c = client_for(fake_redis, api_token="pässwörd")
     assert c.post("/api/login", json={"token": "pässwörd"}).status_code == 200
     assert c.get("/api/jobs").status_code == 200
+
+
+def _wrong_logins(c: FlaskClient, n: int, address: str = "10.0.0.1") -> list[int]:
+    env = {"REMOTE_ADDR": address}
+    return [
+        c.post("/api/login", json={"token": f"guess{i}"}, environ_base=env).status_code
+        for i in range(n)
+    ]
+
+
+def test_the_11th_wrong_login_in_a_minute_gets_429_and_is_logged_without_the_token(
+    fake_redis, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    c = client_for(fake_redis, api_token="s3cret")
+    with caplog.at_level(logging.WARNING, logger="roundhouse.access"):
+        assert _wrong_logins(c, 10) == [401] * 10
+        r = c.post(
+            "/api/login", json={"token": "guess10"}, environ_base={"REMOTE_ADDR": "10.0.0.1"}
+        )
+    assert r.status_code == 429 and r.json["error"] == "too_many_attempts"
+    assert 1 <= int(r.headers["Retry-After"]) <= 60 and "10.0.0.1" in r.json["message"]
+    again = c.post("/api/login", json={"token": "s3cret"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert again.status_code == 429  # the right token does not get through a blocked address
+    assert (
+        c.post(
+            "/api/login", json={"token": "s3cret"}, environ_base={"REMOTE_ADDR": "10.0.0.2"}
+        ).status_code
+        == 200
+    )
+    lines = [rec.getMessage() for rec in caplog.records]
+    assert len(lines) == 10 and all("from 10.0.0.1" in line for line in lines)
+    assert not any("guess" in line or "s3cret" in line for line in lines)
+
+
+def test_bearer_guesses_are_limited_per_address_too(fake_redis) -> None:  # type: ignore[no-untyped-def]
+    c = client_for(fake_redis, api_token="s3cret", auth_failures_per_minute=3)
+    env = {"REMOTE_ADDR": "10.0.0.9"}
+    codes = [
+        c.get("/api/jobs", headers={"Authorization": f"Bearer g{i}"}, environ_base=env).status_code
+        for i in range(4)
+    ]
+    assert codes == [401, 401, 401, 429]
+    good = {"Authorization": "Bearer s3cret"}
+    assert c.get("/api/jobs", headers=good, environ_base=env).status_code == 429
+    assert (
+        c.get("/api/jobs", headers=good, environ_base={"REMOTE_ADDR": "10.0.0.8"}).status_code
+        == 200
+    )
+    assert c.get("/api/jobs", environ_base=env).status_code == 401  # no credentials: not blocked
+
+
+def test_the_cookie_is_a_signed_session_not_the_token_and_logout_revokes_it(fake_redis) -> None:  # type: ignore[no-untyped-def]
+    c = client_for(fake_redis, api_token="s3cret")
+    r = c.post("/api/login", json={"token": "s3cret"})
+    cookie = c.get_cookie("roundhouse_session")
+    assert (
+        cookie is not None
+        and "s3cret" not in cookie.value
+        and "s3cret" not in r.headers["Set-Cookie"]
+    )
+    assert "Secure" not in r.headers["Set-Cookie"]  # plain http
+    assert c.get("/api/jobs").status_code == 200
+    stolen = cookie.value
+    c.post("/api/logout")
+    assert c.get("/api/jobs").status_code == 401
+    c.set_cookie("roundhouse_session", stolen)
+    assert c.get("/api/jobs").status_code == 401  # revoked server-side
+    assert c.get("/api/session").json == {"auth_required": True, "authenticated": False}
+
+
+def test_a_forged_or_old_token_cookie_is_refused(fake_redis) -> None:  # type: ignore[no-untyped-def]
+    c = client_for(fake_redis, api_token="s3cret")
+    c.post("/api/login", json={"token": "s3cret"})
+    value = c.get_cookie("roundhouse_session").value
+    session_id = value.rsplit(".", 1)[0]
+    c.set_cookie("roundhouse_session", session_id + ".forged")
+    assert c.get("/api/jobs").status_code == 401
+    rotated = client_for(fake_redis, api_token="n3w-token")  # same Redis, new token
+    rotated.set_cookie("roundhouse_session", value)
+    assert rotated.get("/api/jobs").status_code == 401  # a new token ends every session
+
+
+def test_secure_over_https_and_behind_a_trusted_proxy(fake_redis) -> None:  # type: ignore[no-untyped-def]
+    direct = client_for(fake_redis, api_token="s3cret")
+    r = direct.post("/api/login", json={"token": "s3cret"}, base_url="https://localhost")
+    assert "Secure" in r.headers["Set-Cookie"]
+    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    r = direct.post("/api/login", json={"token": "s3cret"}, headers=proxied)
+    assert "Secure" not in r.headers["Set-Cookie"]  # a proxy is not believed unless configured
+    behind = client_for(fake_redis, api_token="s3cret", trusted_proxies=1)
+    r = behind.post("/api/login", json={"token": "s3cret"}, headers=proxied)
+    assert "Secure" in r.headers["Set-Cookie"]
+    for _ in range(10):
+        behind.post("/api/login", json={"token": "x"}, headers=proxied)
+    assert behind.post("/api/login", json={"token": "x"}, headers=proxied).status_code == 429
+    other = {**proxied, "X-Forwarded-For": "203.0.113.8"}
+    assert behind.post("/api/login", json={"token": "s3cret"}, headers=other).status_code == 200
