@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from roundhouse.api.access import COOKIE
+from roundhouse.api.credentials import COOKIE
 from roundhouse.core.models import JobState
 
 Schema = dict[str, Any]
@@ -124,7 +124,8 @@ SECURITY_SCHEMES: Schema = {
         "type": "apiKey",
         "in": "cookie",
         "name": COOKIE,
-        "description": "set by POST /api/login (HttpOnly, SameSite=Strict)",
+        "description": "a signed session id set by POST /api/login (HttpOnly, "
+        "SameSite=Strict, Secure over HTTPS), revoked by POST /api/logout",
     },
 }
 SECURITY = [{name: []} for name in SECURITY_SCHEMES]

@@ -175,7 +175,7 @@ def test_guarded_operations_name_the_token_schemes_and_open_ones_none(
     schemes = doc["components"]["securitySchemes"]
     assert schemes["bearer"] == {"type": "http", "scheme": "bearer",
                                  "description": "the API token"}
-    assert schemes["cookie"]["in"] == "cookie" and schemes["cookie"]["name"] == "roundhouse_token"
+    assert schemes["cookie"]["in"] == "cookie" and schemes["cookie"]["name"] == "roundhouse_session"
     for path, method, op in _operations(doc):
         guarded = not (path == "/" or path.startswith(OPEN_PATHS))
         assert op["security"] == ([{"bearer": []}, {"token_header": []}, {"cookie": []}]
