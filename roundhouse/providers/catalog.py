@@ -20,7 +20,7 @@ from roundhouse.providers.ollama import names
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "catalog" / "models.json"
 GB = 1_000_000_000
 _ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
-_REPO = re.compile(r"[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}")
+_REPO = re.compile(r"[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}", re.ASCII)  # \w: ASCII only
 
 
 class CatalogError(ValueError):

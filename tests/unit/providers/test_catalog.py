@@ -45,6 +45,7 @@ def test_packaged_catalog_is_valid_and_keeps_the_original_three(entries) -> None
         ({"ram_bytes": "8GB"}, "'ram_bytes' must be a int"),
         ({"id": "Has Spaces"}, "'id' must be lowercase"),
         ({"hf": {"repo": "no-slash", "files": {}}}, "hf.repo"),
+        ({"hf": {"repo": "pub/Mödel-GGUF", "files": {}}}, "hf.repo"),  # ASCII only
     ],
 )
 def test_a_bad_entry_names_its_field(tmp_path: Path, change: dict, complaint: str) -> None:
