@@ -20,6 +20,7 @@ run: $(STAMP)
 browser:
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-axe.sh
+	bash scripts/ensure-tmux.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

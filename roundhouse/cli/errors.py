@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from roundhouse.cli.hints import for_terminal
+
 #: Exit codes (documented in README.md).
 OK, FAILED, USAGE, CANCELLED, UNREACHABLE = 0, 1, 2, 3, 4
 #: Ctrl-C while following: the job keeps running (the shell's convention for SIGINT).
@@ -43,11 +45,12 @@ class Usage(CliError):
 
 
 class ApiError(CliError):
-    """The server answered with an error; its message and hint are shown as they are."""
+    """The server answered with an error; its message and hint are shown with API calls that
+    have a command worded as that command."""
 
     def __init__(self, status: int, body: dict[str, Any]) -> None:
         message = str(body.get("message") or f"The server answered HTTP {status}.")
-        super().__init__(message, body.get("hint"), body)
+        super().__init__(for_terminal(message) or message, for_terminal(body.get("hint")), body)
         self.status = status
         if status == 400:
             self.exit_code = USAGE

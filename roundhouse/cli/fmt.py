@@ -29,6 +29,41 @@ def duration(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def age(seconds: float | None) -> str:
+    """How long ago, short: '12s', '5m', '3h', '2d'."""
+    if seconds is None:
+        return "?"
+    s = max(0, int(seconds))
+    for size_s, unit in ((86400, "d"), (3600, "h"), (60, "m")):
+        if s >= size_s:
+            return f"{s // size_s}{unit}"
+    return f"{s}s"
+
+
+def job_table(jobs: list[dict[str, Any]], now: float) -> list[str]:
+    """A header row and one aligned row per job: id, kind, state, progress, age, message."""
+    rows = [("ID", "KIND", "STATE", "PROGRESS", "AGE", "MESSAGE")]
+    for job in jobs:
+        state, stage = job.get("state") or "?", job.get("stage")
+        where = state if not stage or stage == state or state in TERMINAL else f"{state}/{stage}"
+        created = job.get("created_at")
+        rows.append(
+            (
+                str(job.get("id", "?")),
+                str(job.get("kind") or "job"),
+                where,
+                " ".join([percent(job).strip(), *amounts(job)]),
+                age(now - float(created)) if created else "?",
+                str((job.get("error") if state == "failed" else None) or job.get("message") or ""),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    return [
+        "  ".join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[5]]).rstrip()
+        for r in rows
+    ]
+
+
 def counts_bytes(job: dict[str, Any]) -> bool:
     return job.get("unit") == "bytes" or str(job.get("kind") or "") in BYTE_KINDS
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
 from roundhouse.cli import up
 from roundhouse.cli.commands import (
@@ -27,6 +28,14 @@ server: --url, else ROUNDHOUSE_URL, else url in ~/.config/roundhouse/config.toml
 else http://127.0.0.1:8000 (token likewise: --token, ROUNDHOUSE_API_TOKEN, token)."""
 
 
+def _version() -> str:
+    """The installed package's version (pyproject.toml's)."""
+    try:
+        return version("roundhouse")
+    except PackageNotFoundError:  # running from a tree that was never installed
+        return "unknown (not installed)"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="roundhouse",
@@ -34,6 +43,7 @@ def parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument("--version", action="version", version=f"roundhouse {_version()}")
     add_common(p, top=True)
     sub = p.add_subparsers(dest="command", required=True)
     for module in COMMANDS:

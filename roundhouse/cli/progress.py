@@ -39,6 +39,7 @@ class Renderer:
         self.drawn = 0
         self.last_draw = 0.0
         self.plain_seen: dict[str, tuple[Any, ...]] = {}
+        self.closed = False
 
     def update(self, job: dict[str, Any]) -> None:
         job_id = str(job.get("id"))
@@ -46,29 +47,34 @@ class Renderer:
         self.jobs[job_id] = job
         urgent = before.get("state") != job.get("state") or before.get("stage") != job.get("stage")
         if self.tty:
-            if urgent or self.clock() - self.last_draw >= REDRAW_S:
+            if not self.closed and (urgent or self.clock() - self.last_draw >= REDRAW_S):
                 self._draw()
         else:
             self._plain(job_id, job)
 
     def note(self, text: str) -> None:
         """A line above the bars (a notice, a finished job's summary)."""
-        if self.tty:
+        live = self.tty and not self.closed
+        if live:
             self._erase()
         self.out.write(text + "\n")
-        if self.tty:
+        if live:
             self._draw()
         self.out.flush()
 
     def done(self, job_id: str) -> None:
         """Stop drawing a job (its summary is printed with note())."""
         self.jobs.pop(job_id, None)
-        if self.tty:
+        if self.tty and not self.closed:
             self._draw()
 
     def close(self) -> None:
-        if self.tty:
+        """Draw the bars a last time and let go of them: what is printed after (the Ctrl-C
+        note) stays, since a later close() or update() never moves back over it."""
+        if self.tty and not self.closed:
             self._draw()
+            self.drawn = 0
+        self.closed = True
         self.out.flush()
 
     # -- TTY -------------------------------------------------------------------------------

@@ -94,6 +94,16 @@ def test_usage_errors_exit_2(stack: TestStack) -> None:
 def test_unknown_job_exits_1_with_the_servers_message(stack: TestStack) -> None:
     out = rh(stack.url, "jobs", "nosuchjob")
     assert out.returncode == 1 and "No job with id 'nosuchjob'" in out.stderr
+    assert "List jobs with `roundhouse jobs`" in out.stderr and "GET /api" not in out.stderr
+
+
+def test_jobs_lists_under_a_header_with_an_age(stack: TestStack) -> None:
+    job_id = demo(stack.url, steps=1, interval=0.01)
+    wait_state(stack, job_id, {"succeeded"})
+    header, *rows = rh(stack.url, "jobs", "--limit", "500").stdout.splitlines()
+    assert header.split() == ["ID", "KIND", "STATE", "PROGRESS", "AGE", "MESSAGE"]
+    row = next(r for r in rows if r.startswith(job_id))
+    assert row[header.index("AGE") :].split()[0].endswith(("s", "m"))
 
 
 def test_status_json(stack: TestStack) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 
 from roundhouse.cli import attach, fmt
 from roundhouse.cli.context import Ctx, add_common, command
@@ -90,8 +91,8 @@ def _active(ctx: Ctx, args: argparse.Namespace) -> list[str]:
 
 
 def _show_jobs(ctx: Ctx, found: list[dict]) -> None:
-    for job in found:
-        ctx.say(fmt.job_line(job, full_id=True))
+    for line in fmt.job_table(found, time.time()):
+        ctx.say(line)
 
 
 @command

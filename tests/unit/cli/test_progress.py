@@ -98,3 +98,17 @@ def test_summary_names_the_outcome_and_what_to_do() -> None:
     paused = {"id": "j2", "kind": "hf.download", "state": "paused", "message": "Paused"}
     assert fmt.summary(paused)[-1] == "  resume with: roundhouse resume j2"
     assert fmt.size(999) == "999 B" and fmt.duration(3725) == "1:02:05"
+
+
+def test_what_is_printed_after_close_is_never_drawn_over() -> None:
+    out = io.StringIO()
+    r = Renderer(out, tty=True, width=80, clock=Clock())
+    r.update(pull(100_000_000))
+    r.close()
+    out.write("Detached; re-attach with: roundhouse jobs --follow abcdef0123456789\n")
+    after = out.tell()
+    r.close()  # attach.follow closes again in its `finally`
+    r.update(pull(200_000_000))  # a frame that was already on its way
+    r.note("late")
+    r.done("abcdef0123456789")
+    assert "\x1b[" not in out.getvalue()[after:]  # no cursor moves, no redrawn bars
