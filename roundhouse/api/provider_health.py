@@ -17,7 +17,7 @@ from roundhouse.providers.health import Target, check_all, openai_target, target
 from roundhouse.providers.services.catalog import CATALOG_FIELDS, build_catalog
 
 #: LLM backends by health-service name (the same names as the providers).
-LLM_SERVICES = ("ollama", "lmstudio", "openai-compatible", "openai")
+LLM_SERVICES = ("ollama", "lmstudio", "openai-compatible", "llamacpp", "openai")
 #: OpenAI lists every model it has; these families cannot chat.
 NOT_CHAT = (
     "dall-e",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from roundhouse.api import llamacpp
 from roundhouse.api.deps import Services
 from roundhouse.core.host_view import HostViews
 from roundhouse.core.hosts import Hosts, by_host
@@ -71,6 +72,7 @@ def status(svc: Services, host: str) -> dict[str, Any]:
         row(spec, host, entries.get(name) or {}, checks.get(name), jobs.get(name), judged)
         for name, spec in specs.items()
     ]
+    rows = [llamacpp.decorate(svc, r, own) for r in rows]
     workers = live_workers(svc.jobs, WORKER_FRESH_S)  # as /healthz counts them
     states = by_host(Hosts.of(svc.redis, svc.keys, svc.settings).describe(), workers)
     mine = next((h for h in states if h["host"] == host), None)

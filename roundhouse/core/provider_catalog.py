@@ -9,7 +9,7 @@ from roundhouse.core.errors import InvalidRequest
 from roundhouse.core.settings import Settings
 
 ROLES: dict[str, tuple[str, ...]] = {
-    "llm": ("openai", "ollama", "lmstudio", "openai-compatible"),
+    "llm": ("openai", "ollama", "lmstudio", "openai-compatible", "llamacpp"),
     "image": ("dalle", "flux"),
     "vision": ("gpt-vision", "local"),
 }
@@ -25,6 +25,9 @@ ALIASES = {
     "openai-vision": "gpt-vision",
     "clip": "local",
     "local-vision": "local",
+    "llama.cpp": "llamacpp",
+    "llama-cpp": "llamacpp",
+    "llama_cpp": "llamacpp",
 }
 #: The health-checked service each provider runs on (names as in providers/health.py).
 SERVICE = {
@@ -34,6 +37,7 @@ SERVICE = {
     "ollama": "ollama",
     "lmstudio": "lmstudio",
     "openai-compatible": "openai-compatible",
+    "llamacpp": "llamacpp",
     "flux": "flux",
     "local": "vision",
 }
@@ -64,6 +68,7 @@ def default_model(settings: Settings, role: str, provider: str) -> str:
         "ollama": settings.ollama_model,
         "lmstudio": settings.lmstudio_model,
         "openai-compatible": settings.compat_model,
+        "llamacpp": settings.llamacpp_model,
         "dalle": settings.image_model,
         "flux": settings.flux_model,
         "gpt-vision": settings.vision_model,
@@ -82,6 +87,7 @@ def base_url(settings: Settings, provider: str) -> str:
         "ollama": settings.ollama_base_url,
         "lmstudio": settings.lmstudio_base_url,
         "openai-compatible": settings.compat_base_url,
+        "llamacpp": settings.llamacpp_base_url,
         "flux": settings.flux_api_url,
         "local": settings.local_vision_api_url,
     }[provider]

@@ -102,6 +102,17 @@ class Settings:
     compat_command: str = ""
     service_start_deadline_s: float = 60.0
 
+    # llama.cpp: the managed engine (a venv under data_dir) or an external llama-server
+    llamacpp_command: str = ""  # e.g. "llama-server"; empty: the engine `services setup` built
+    llamacpp_base_url: str = "http://127.0.0.1:8091"
+    llamacpp_model: str = ""  # the GGUF served by default (file id or name)
+    llamacpp_ctx: int = 2048  # context size: small, so a small model loads in little RAM
+    llamacpp_threads: int = 0  # 0: one per core
+    llamacpp_package: str = "llama-cpp-python[server]==0.3.36"
+    llamacpp_pip_args: str = ""  # extra `pip install` arguments for the setup job
+    # a portable build: -march=native can emit AMX/AVX-512 a VM or sandbox does not allow
+    llamacpp_cmake_args: str = "-DGGML_NATIVE=OFF"
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Build settings from the environment and `.env` (the environment wins).

@@ -25,7 +25,8 @@ function form() {
     field("or file ", el("input", { name: "file", placeholder: "Model-Q4_K_M.gguf" })),
     el("fieldset", { class: "targets" }, el("legend", {}, "Into"),
       field(el("input", { type: "checkbox", name: "ollama", checked: true }), " Ollama"),
-      field(el("input", { type: "checkbox", name: "lmstudio", checked: true }), " LM Studio")),
+      field(el("input", { type: "checkbox", name: "lmstudio", checked: true }), " LM Studio"),
+      field(el("input", { type: "checkbox", name: "llamacpp" }), " llama.cpp")),
     field("Ollama name ", el("input", { name: "ollama_name", placeholder: "hf.co/<repo>:<quant>" })),
     el("div", { class: "inline" }, el("button", { type: "submit" }, "Install"),
       el("button", { type: "button", class: "ghost", "data-action": "download" }, "Download only")),
@@ -43,7 +44,7 @@ async function start(f, what) {
   if (String(d.get("file") || "").trim()) body.file = String(d.get("file")).trim();
   else body.quant = String(d.get("quant") || "").trim();
   if (what === "install") {
-    body.targets = ["ollama", "lmstudio"].filter((t) => d.get(t));
+    body.targets = ["ollama", "lmstudio", "llamacpp"].filter((t) => d.get(t));
     if (String(d.get("ollama_name") || "").trim()) body.ollama_name = String(d.get("ollama_name")).trim();
   }
   try {

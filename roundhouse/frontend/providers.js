@@ -167,6 +167,7 @@ async function apply(ev) {
   try {
     const state = await api("/api/providers/switch", { method: "POST", body });
     ui.dirty = false;
+    if (state.events_url) return showResult("ok", `${state.message} (job ${state.id}); the switch applies once it answers.`);
     const v = state.verification;
     const verified = v ? ` Verified: ${v.model} replied “${v.answer}” (${v.latency_ms} ms).` : "";
     showResult("ok", `Switched (version ${state.version}).${verified}${state.persisted ? " Saved to .env." : ""}`);

@@ -96,10 +96,10 @@ async function act(grid, row, action, load) {
   try {
     const job = await api(`/api/providers/services/${action}`, { method: "POST",
       body: { service: row.service, host: grid.host } });
-    row.state = action === "start" ? "starting" : "stopping";
+    row.state = action === "stop" ? "stopping" : "starting";
     row.error = null;
     row.job = { id: job.id, state: job.state, stage: job.stage, message: job.message };
-    row.actions = action === "start" ? actionsFor("starting") : { start: false, stop: false };
+    row.actions = action === "stop" ? { start: false, stop: false } : actionsFor("starting");
     grid.jobs.set(job.id, row.service);
   } catch (e) { row.error = e.message; row.hint = e.hint; toast(explain(e)); }
   render(grid, load);
@@ -140,6 +140,7 @@ function button(grid, row, load) {
   const now = () => grid.rows.get(row.service) || row;  // the row as it is when pressed
   if (row.actions?.stop) return el("button", { type: "button", class: "danger", onclick: () => act(grid, now(), "stop", load) }, "Stop");
   if (row.actions?.start) return el("button", { type: "button", onclick: () => act(grid, now(), "start", load) }, "Start");
+  if (row.actions?.setup) return el("button", { type: "button", onclick: () => act(grid, now(), "setup", load) }, "Set up");
   return null;
 }
 

@@ -24,6 +24,17 @@ SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?
 SCALARS |= {11: "<q", 12: "<d"}
 T_STRING, T_ARRAY = 8, 9
 KEEP = ("general.architecture", "general.name", "split.no", "split.count", "split.tensors.count")
+CHAT_TEMPLATE = "tokenizer.chat_template"
+#: Shape keys (after the architecture's prefix) that tell how much memory a context takes.
+SHAPE = (
+    ".block_count",
+    ".embedding_length",
+    ".context_length",
+    ".attention.head_count",
+    ".attention.head_count_kv",
+    ".attention.key_length",
+    ".attention.value_length",
+)
 
 
 @dataclass(frozen=True)
@@ -109,8 +120,10 @@ def _parse(f: BinaryIO) -> GGUFSummary:
     for i in range(kv_count):
         key = r.string(f"metadata key #{i}")
         value = r.value(r.unpack("<I", f"type of {key}"), key)
-        if key in KEEP:
+        if key in KEEP or key.endswith(SHAPE):
             kept[key] = value
+        elif key == CHAT_TEMPLATE:  # only whether there is one: the text can be kilobytes
+            kept[key] = bool(value)
     arch = kept.get("general.architecture")
     if not isinstance(arch, str) or not arch:
         raise _Bad("metadata has no general.architecture")

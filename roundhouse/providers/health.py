@@ -22,7 +22,7 @@ from roundhouse.providers.services.catalog import (
     split_url,
 )
 
-MODEL_KINDS = {"ollama", "lmstudio", "openai", "openai-compatible"}
+MODEL_KINDS = {"ollama", "lmstudio", "openai", "openai-compatible", "llamacpp"}
 GRACE_S = 0.25  # how long past the timeout we wait for a thread to hand in its answer
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from roundhouse.api.openapi.common import json_ok, obj, op, query
+from roundhouse.api.openapi.common import accepted, json_ok, obj, op, query
 from roundhouse.api.provider_switch import MAX_NAME
 from roundhouse.core.providers import ROLES
 
@@ -98,9 +98,11 @@ def paths() -> dict[str, Any]:
         },
         "/api/providers/switch": {
             "post": op(
-                "Switch one or more roles, all or none, after health, model and test checks",
+                "Switch one or more roles, all or none, after health, model and test checks; "
+                "the LLM to llamacpp on a GGUF it is not serving answers 202 with a "
+                "llamacpp.switch job that loads it, verifies it, then switches",
                 TAG,
-                {"200": json_ok(STATE, "The new state")},
+                {"200": json_ok(STATE, "The new state"), "202": accepted()},
                 "400",
                 "409",
                 "422",

@@ -45,7 +45,13 @@ STATUS = obj(
                         "type": "string",
                         "enum": ["running", "external", "starting", "crashed", "stopped"],
                     },
-                    "actions": obj({"start": {"type": "boolean"}, "stop": {"type": "boolean"}}),
+                    "actions": obj(
+                        {
+                            "start": {"type": "boolean"},
+                            "stop": {"type": "boolean"},
+                            "setup": {"type": "boolean"},
+                        }
+                    ),
                 },
                 ("service", "state"),
             ),
@@ -61,15 +67,49 @@ def paths(service_names: list[str]) -> dict[str, Any]:
         ("service",),
         closed=True,
     )
+    model = {
+        "type": ["string", "null"],
+        "maxLength": 200,
+        "description": "llamacpp only: the GGUF to serve (file id or name; default: "
+        "ROUNDHOUSE_LLAMACPP_MODEL, else the newest download)",
+    }
+    start = obj(
+        {"service": {"type": "string", "enum": service_names}, "host": HOST, "model": model},
+        ("service",),
+        closed=True,
+    )
+    setup = obj(
+        {
+            "service": {"type": "string", "enum": service_names},
+            "host": HOST,
+            "force": {"type": "boolean", "description": "reinstall even when already set up"},
+        },
+        ("service",),
+        closed=True,
+    )
     return {
         "/api/providers/services/start": {
             "post": op(
-                "Start a catalog service (a service.start job on that host's queue)",
+                "Start a catalog service (a service.start job on that host's queue); llamacpp "
+                "serves the GGUF named by model (409: not on disk, too big for free RAM, or the "
+                "engine is not set up)",
+                TAG,
+                {"202": accepted()},
+                "400",
+                "409",
+                "503",
+                body=(start, True),
+            )
+        },
+        "/api/providers/services/setup": {
+            "post": op(
+                "Build a service's engine on its host (llamacpp only: llama-cpp-python[server] "
+                "into a virtualenv under the data dir), as a llamacpp.setup job",
                 TAG,
                 {"202": accepted()},
                 "400",
                 "503",
-                body=(target, True),
+                body=(setup, True),
             )
         },
         "/api/providers/services/stop": {

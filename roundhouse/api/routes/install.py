@@ -14,7 +14,7 @@ from roundhouse.core.disk import DiskReservations, floor_bytes
 from roundhouse.core.downloads import Downloads
 from roundhouse.core.errors import InvalidRequest
 from roundhouse.providers import hf, lmstudio_files
-from roundhouse.tasks.jobs import gguf_files
+from roundhouse.tasks.jobs import gguf_files, llamacpp_serve
 from roundhouse.tasks.jobs import gguf_params as gp
 from roundhouse.tasks.jobs import gguf_preflight as preflight
 from roundhouse.tasks.jobs import gguf_stages as st
@@ -67,6 +67,8 @@ def install():  # type: ignore[no-untyped-def]
     dropped: dict[str, str] = {}
     if host_of(body.get("host")) == services().settings.hostname:  # before the Hub is asked
         targets, dropped = preflight.choose(services().settings, targets, "targets" in body)
+        if "llamacpp" in targets:  # not set up: say so before a byte is downloaded
+            llamacpp_serve.require_engine(services().settings)
     params = _fetch_params(body)
     if "ollama" in targets and gp.is_split(params["files"]):
         raise InvalidRequest(

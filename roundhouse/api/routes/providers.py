@@ -10,10 +10,12 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from roundhouse.api import llamacpp
 from roundhouse.api import provider_health as health
 from roundhouse.api.body import int_arg, json_object
 from roundhouse.api.deps import services
 from roundhouse.api.provider_switch import FIELDS, switch
+from roundhouse.api.submit import accepted
 from roundhouse.core.errors import InvalidRequest
 from roundhouse.core.providers import CLOUD, ROLES, SERVICE, ProviderStore, default_model
 from roundhouse.core.settings import Settings
@@ -80,7 +82,7 @@ def health_check():  # type: ignore[no-untyped-def]
 def llm_models():  # type: ignore[no-untyped-def]
     """Chat-capable models of every running LLM backend (embedding-only models left out)."""
     results = health.check_now(services(), list(health.LLM_SERVICES))
-    return jsonify(health.llm_models(results))
+    return jsonify(llamacpp.with_models(services(), health.llm_models(results)))
 
 
 @bp.post("/switch")
@@ -95,6 +97,9 @@ def switch_providers():  # type: ignore[no-untyped-def]
         raise InvalidRequest("'by' must be a short printable name.")
     if by == "api" and request.remote_addr:
         by = f"api ({request.remote_addr})"
+    job, body = llamacpp.switch_job(services(), body, by)  # loading a GGUF takes a job
+    if job is not None:
+        return accepted(*job)
     return jsonify(switch(services(), body, by))
 
 

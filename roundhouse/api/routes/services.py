@@ -4,31 +4,34 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from roundhouse.api import service_status
+from roundhouse.api import llamacpp, service_status
 from roundhouse.api.body import json_object
 from roundhouse.api.deps import host_of, hosts, services
 from roundhouse.api.submit import accepted, submit
+from roundhouse.core.errors import InvalidRequest
 from roundhouse.core.services import ServiceStore
 from roundhouse.providers.services.catalog import ServiceSpec, lookup
+from roundhouse.tasks.jobs.llamacpp import setup_dedup
 from roundhouse.tasks.jobs.services import catalog, refuse_if_foreign, start_dedup, stop_dedup
 
 bp = Blueprint("services", __name__, url_prefix="/api/providers/services")
 
 
-def _target() -> tuple[ServiceSpec, str, ServiceStore]:
+def _target(extra: frozenset[str] = frozenset()) -> tuple[ServiceSpec, str, ServiceStore, dict]:
     """The service (from the catalog only) and host named in the body, validated."""
-    body = json_object({"service", "host"})
+    body = json_object({"service", "host", *extra})
     spec = lookup(catalog(services().settings), body.get("service"))
     store = service_status.store_for(services())
-    return spec, host_of(body.get("host")), store
+    return spec, host_of(body.get("host")), store, body
 
 
 @bp.post("/start")
 def start():  # type: ignore[no-untyped-def]
-    spec, host, _ = _target()
+    spec, host, _, body = _target(frozenset({"model"}))
+    extra = llamacpp.start_params(services(), spec, host, body.get("model"))
     job, created = submit(
         "service.start",
-        {"service": spec.name, "host": host},
+        {"service": spec.name, "host": host, **extra},
         dedup=start_dedup(host, spec.name),
         message=f"Starting {spec.title} on {host}",
     )
@@ -37,7 +40,7 @@ def start():  # type: ignore[no-untyped-def]
 
 @bp.post("/stop")
 def stop():  # type: ignore[no-untyped-def]
-    spec, host, store = _target()
+    spec, host, store, _ = _target()
     svc = services()
     starting = svc.redis.get(svc.keys.dedup(start_dedup(host, spec.name)))
     if starting:  # a start in progress is cancelled; the stop job waits for it to clean up
@@ -51,6 +54,27 @@ def stop():  # type: ignore[no-untyped-def]
         {"service": spec.name, "host": host},
         dedup=stop_dedup(host, spec.name),
         message=f"Stopping {spec.title} on {host}",
+    )
+    return accepted(job, created)
+
+
+@bp.post("/setup")
+def setup():  # type: ignore[no-untyped-def]
+    """Build a service's engine on its host (llama.cpp only), as a job with live progress."""
+    spec, host, _, body = _target(frozenset({"force"}))
+    if spec.name != llamacpp.NAME:
+        raise InvalidRequest(
+            f"{spec.title} has no setup step; only llamacpp does",
+            hint=spec.install_hint,
+        )
+    force = body.get("force", False)
+    if not isinstance(force, bool):
+        raise InvalidRequest("'force' must be true or false")
+    job, created = submit(
+        "llamacpp.setup",
+        {"service": spec.name, "host": host, "force": force},
+        dedup=setup_dedup(host),
+        message=f"Setting up llama.cpp on {host}",
     )
     return accepted(job, created)
 

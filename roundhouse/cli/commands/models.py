@@ -10,6 +10,7 @@ from roundhouse.cli.context import Ctx, add_common, add_follow_flags, command
 from roundhouse.cli.errors import OK, Usage
 
 TARGETS = ("ollama", "lmstudio")
+INSTALL_TARGETS = (*TARGETS, "llamacpp")  # llama.cpp serves the file where it lies
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +27,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     which = p.add_mutually_exclusive_group()
     which.add_argument("--quant", help="quantization, e.g. Q4_K_M")
     which.add_argument("--file", help="an exact .gguf file in the repo")
-    p.add_argument("--to", default="ollama", help="targets, comma-separated: ollama,lmstudio")
+    p.add_argument(
+        "--to", default="ollama", help="targets, comma-separated: ollama,lmstudio,llamacpp"
+    )
     p.add_argument("--name", help="the model's name in Ollama (default: derived from the repo)")
     add_follow_flags(p)
     p.set_defaults(func=install)
@@ -48,11 +51,11 @@ def pull(ctx: Ctx, args: argparse.Namespace) -> int:
 
 def targets(raw: str) -> list[str]:
     chosen = [t.strip() for t in raw.split(",") if t.strip()]
-    bad = [t for t in chosen if t not in TARGETS]
+    bad = [t for t in chosen if t not in INSTALL_TARGETS]
     if bad or not chosen:
         raise Usage(
             f"Unknown target(s): {', '.join(bad) or '(none)'}.",
-            "Use --to ollama, --to lmstudio or --to ollama,lmstudio.",
+            "Use --to ollama, lmstudio or llamacpp, or several: --to ollama,lmstudio.",
         )
     return chosen
 

@@ -15,8 +15,9 @@ FEATURE = "managing services"
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("services", help="start, stop or inspect local services (ollama, flux...)")
     add_common(p)
-    p.add_argument("action", choices=("start", "stop", "status"))
+    p.add_argument("action", choices=("start", "stop", "status", "setup"))
     p.add_argument("name", nargs="?", help="service name from the catalog")
+    p.add_argument("--model", help="llamacpp: the GGUF to serve (file id or name)")
     add_follow_flags(p)
     p.set_defaults(func=services)
 
@@ -32,7 +33,8 @@ def services(ctx: Ctx, args: argparse.Namespace) -> int:
             "See them with: roundhouse services status",
         )
     path = f"/api/providers/services/{args.action}"
-    answer = ctx.client.post(path, {"service": args.name}, feature=FEATURE)
+    body = {"service": args.name} | ({"model": args.model} if args.model else {})
+    answer = ctx.client.post(path, body, feature=FEATURE)
     if isinstance(answer, dict) and answer.get("events_url"):
         return attach.start(ctx, args, answer)
     ctx.emit(answer) if ctx.json else ctx.say(str(answer.get("message") or answer))
@@ -62,5 +64,7 @@ def _status(ctx: Ctx, answer: Any, name: str | None) -> int:
         state = s.get("state") or s.get("status") or ("up" if s.get("healthy") else "?")
         where = s.get("url") or (f"port {s['port']}" if s.get("port") else "")
         name = s.get("name") or s.get("service")
-        ctx.say(f"{name}: {state}  {where}  {s.get('message') or ''}".rstrip())
+        served = (s.get("model") or {}).get("name") if state == "running" else None
+        model = f"  serving {served}" if served else ""
+        ctx.say(f"{name}: {state}  {where}{model}  {s.get('message') or ''}".rstrip())
     return OK

@@ -50,7 +50,7 @@ class Snapshot(TypedDict, total=False):
     version: int
 
 
-LLM_PROVIDERS = ("openai", "ollama", "lmstudio", "openai-compatible")
+LLM_PROVIDERS = ("openai", "ollama", "lmstudio", "openai-compatible", "llamacpp")
 IMAGE_PROVIDERS = ("dalle", "flux")
 VISION_PROVIDERS = ("gpt-vision", "local")
 OPENAI_PROVIDERS = frozenset({"openai", "dalle", "gpt-vision"})
@@ -62,6 +62,7 @@ DEFAULT_URLS = {
     "gpt-vision": OPENAI_URL,
     "ollama": "http://127.0.0.1:11434",
     "lmstudio": "http://127.0.0.1:1234",
+    "llamacpp": "http://127.0.0.1:8091",
     "flux": "http://127.0.0.1:8001",
     "local": "http://127.0.0.1:8002",
 }
@@ -82,6 +83,7 @@ DISPLAY = {
     "ollama": "Ollama",
     "lmstudio": "LM Studio",
     "openai-compatible": "OpenAI-compatible server",
+    "llamacpp": "llama.cpp",
     "flux": "Flux",
     "local": "local vision service",
 }
@@ -92,6 +94,7 @@ HINTS = {
     "ollama": "start Ollama (`ollama serve`, or the 'ollama' service), or " + fix_url("ollama"),
     "lmstudio": "start the LM Studio server (`lms server start`), or " + fix_url("lmstudio"),
     "openai-compatible": "start the OpenAI-compatible server, or " + fix_url("openai-compatible"),
+    "llamacpp": "start llama.cpp on a GGUF (`roundhouse services start llamacpp --model ...`)",
     "flux": "start the Flux service (services/start 'flux'), or " + fix_url("flux"),
     "local": "start the local vision service (services/start 'vision'), or " + fix_url("vision"),
 }

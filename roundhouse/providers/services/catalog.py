@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from roundhouse.core.errors import InvalidRequest
+from roundhouse.providers.llamacpp import engine as llamacpp_engine
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"})
 
@@ -22,7 +24,15 @@ CATALOG_FIELDS = (
     "local_vision_api_url",
     "compat_command",
     "compat_base_url",
+    "llamacpp_command",
+    "llamacpp_base_url",
+    "data_dir",
     "service_start_deadline_s",
+)
+LLAMACPP_HINT = (
+    "Set up llama.cpp once: `roundhouse services setup llamacpp` (or Set up on the Services "
+    "page; it builds llama.cpp, ~5 min the first time), or set ROUNDHOUSE_LLAMACPP_COMMAND "
+    "to a llama-server you have"
 )
 
 
@@ -123,6 +133,9 @@ def build_catalog(
     local_vision_api_url: str = "http://127.0.0.1:8002",
     compat_command: str = "",
     compat_base_url: str = "",
+    llamacpp_command: str = "",
+    llamacpp_base_url: str = "http://127.0.0.1:8091",
+    data_dir: Path = Path(".roundhouse"),
     service_start_deadline_s: float = 60.0,
 ) -> dict[str, ServiceSpec]:
     """Every service we know, keyed by name; commands come from settings only."""
@@ -188,8 +201,26 @@ def build_catalog(
             "and ROUNDHOUSE_COMPAT_BASE_URL",
             "ROUNDHOUSE_COMPAT_COMMAND",
         ),
+        _llamacpp(llamacpp_command, llamacpp_base_url, data_dir, d),
     ]
     return {spec.name: spec for spec in specs}
+
+
+def _llamacpp(command: str, base_url: str, data_dir: Path, deadline: float) -> ServiceSpec:
+    """llama.cpp: the engine's command without a model; each start adds the GGUF it serves."""
+    spec = _spec(
+        "llamacpp",
+        "llama.cpp",
+        "llm",
+        "",
+        base_url,
+        openai_models_url(base_url),
+        deadline,
+        LLAMACPP_HINT,
+        "ROUNDHOUSE_LLAMACPP_COMMAND",
+    )
+    engine = llamacpp_engine.find(command, data_dir)
+    return replace(spec, argv=engine.argv)
 
 
 def lookup(catalog: dict[str, ServiceSpec], name: str) -> ServiceSpec:

@@ -18,6 +18,7 @@ from roundhouse.core.metrics import Metrics
 from roundhouse.core.models import now
 from roundhouse.providers.base import Control
 from roundhouse.tasks import attempts, context
+from roundhouse.tasks.jobs import gguf_llamacpp as llama
 from roundhouse.tasks.jobs import gguf_preflight as preflight
 from roundhouse.tasks.jobs import gguf_stages as st
 from roundhouse.tasks.jobs import gguf_targets as tg
@@ -113,7 +114,10 @@ def install_into(
     tests = {}
     for i, (target, model) in enumerate(found.items()):
         stages.part(i, len(found))
-        tests[target] = tg.test_prompt(s, target, model)
+        if target == llama.NAME:
+            tests[target] = llama.test_prompt(s, record, stages)
+        else:
+            tests[target] = tg.test_prompt(s, target, model)
         stages.report(progress=1.0, message=f"{model} answered: {tests[target]['answer']!r}")
     _announce("installed", file_id=record["id"], models=found)
     if failed:
@@ -141,6 +145,10 @@ def import_one(
         sha = record["files"][0].get("sha256")
         name = tg.to_ollama(s, paths, sha, p["ollama_name"], stages)
         _downloads().add_import(record["id"], "ollama", name)
+        return name
+    if target == llama.NAME:  # llama.cpp serves the verified file where it lies
+        name = llama.model_name(record)
+        _downloads().add_import(record["id"], target, name)
         return name
     placed = tg.to_lmstudio(s, paths, record["repo_id"], stages, bool(p.get("replace")))
     _downloads().add_import(record["id"], "lmstudio", placed)

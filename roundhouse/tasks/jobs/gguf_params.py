@@ -10,7 +10,8 @@ from roundhouse.core.settings import Settings
 from roundhouse.providers import hf
 from roundhouse.providers.ollama import names
 
-TARGETS = ("ollama", "lmstudio")
+TARGETS = ("ollama", "lmstudio", "llamacpp")
+DEFAULT_TARGETS = ("ollama", "lmstudio")  # llama.cpp is opted into: it serves from models_dir
 INSTALL_FIELDS = {"repo_id", "quant", "file", "files", "revision", "targets", "ollama_name"}
 INSTALL_FIELDS |= {"host", "replace"}
 DOWNLOAD_FIELDS = {"repo_id", "quant", "file", "files", "revision", "host"}
@@ -24,7 +25,7 @@ def _str(body: dict[str, Any], name: str, default: str | None = None) -> str | N
     return value.strip() if isinstance(value, str) else None
 
 
-def targets_of(body: dict[str, Any], default: tuple[str, ...] = TARGETS) -> list[str]:
+def targets_of(body: dict[str, Any], default: tuple[str, ...] = DEFAULT_TARGETS) -> list[str]:
     raw = body.get("targets", list(default))
     if isinstance(raw, str):
         raw = [raw]

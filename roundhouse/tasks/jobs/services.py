@@ -14,6 +14,7 @@ from typing import Any
 
 from celery import signals
 
+from roundhouse.core.downloads import Downloads
 from roundhouse.core.errors import AppError, Cancelled, Conflict
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.models import TERMINAL
@@ -23,6 +24,7 @@ from roundhouse.providers.base import Control
 from roundhouse.providers.services import launch, ports, process
 from roundhouse.providers.services.catalog import CATALOG_FIELDS, ServiceSpec, build_catalog, lookup
 from roundhouse.tasks import context, host_report
+from roundhouse.tasks.jobs import llamacpp_serve
 from roundhouse.tasks.kinds import HOST, job_kind
 from roundhouse.tasks.service_watch import observe, start_sweeper
 
@@ -64,7 +66,15 @@ def start(job: dict[str, Any], control: Control) -> dict[str, Any]:
     host, spec = s.hostname, lookup(catalog(s), job["params"]["service"])
     view = machine_view()
     entry = observe(services, host, spec.name, services.get(host, spec.name) or {}, view)
-    if entry.get("state") == "running" and entry.get("record"):
+    ours = entry.get("state") == "running" and entry.get("record")
+    served: dict[str, Any] = {}
+    if spec.name == llamacpp_serve.NAME:  # the GGUF to serve is chosen per start
+        records = Downloads(context.client(), context.keys()).list()
+        pid = entry.get("pid") if ours else None
+        spec, served = llamacpp_serve.prepare(s, spec, job["params"].get("model"), records, pid)
+    if ours and served and (entry.get("model") or {}).get("file_id") != served["file_id"]:
+        llamacpp_serve.stop_serving(services, host, spec, entry, served, control)
+    elif ours:
         message = f"{spec.title} is already running (started by Roundhouse, pid {entry['pid']})"
         control.report(stage="ready", message=message, progress=1.0)
         return _answer(process.result("already_running", entry, message, managed=True), host)
@@ -97,9 +107,10 @@ def start(job: dict[str, Any], control: Control) -> dict[str, Any]:
         "message": out["message"],
         "job_id": job["id"],
         **CLEARED,
+        "model": served or None,
     }
     services.change(host, spec.name, fields)
-    return _answer(out, host)
+    return _answer(out, host) | ({"model": served} if served else {})
 
 
 def _record_failure(services: ServiceStore, host: str, spec: ServiceSpec, exc: Exception) -> None:

@@ -66,7 +66,7 @@ def test_start_queues_a_job_on_the_hosts_queue_and_dedups(
 @pytest.mark.parametrize(
     ("body", "needle"),
     [
-        ({"service": "rm -rf /"}, "known services: flux, lmstudio, ollama"),
+        ({"service": "rm -rf /"}, "known services: flux, llamacpp, lmstudio, ollama"),
         ({"service": 3}, "unknown service"),
         ({}, "unknown service"),
         ({"service": "flux", "command": "sh"}, "Unknown field"),
@@ -85,7 +85,8 @@ def test_bad_input_is_a_400_that_changes_nothing(
 
 def test_unknown_service_lists_the_known_ones(client: FlaskClient) -> None:
     r = client.post("/api/providers/services/start", json={"service": "nginx"})
-    assert r.json["known"] == ["flux", "lmstudio", "ollama", "openai-compatible", "vision"]
+    known = ["flux", "llamacpp", "lmstudio", "ollama", "openai-compatible", "vision"]
+    assert r.json["known"] == known
 
 
 def test_a_host_with_a_worker_can_be_picked(

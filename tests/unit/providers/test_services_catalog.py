@@ -11,7 +11,8 @@ from roundhouse.providers.services.launch import require_startable
 
 def test_defaults_match_the_real_services() -> None:
     catalog = build_catalog()
-    assert sorted(catalog) == ["flux", "lmstudio", "ollama", "openai-compatible", "vision"]
+    known = ["flux", "llamacpp", "lmstudio", "ollama", "openai-compatible", "vision"]
+    assert sorted(catalog) == known
     ollama, lms = catalog["ollama"], catalog["lmstudio"]
     assert ollama.argv == ("ollama", "serve") and ollama.port == 11434
     assert ollama.health_url == "http://127.0.0.1:11434/api/tags"

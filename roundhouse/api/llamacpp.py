@@ -1,0 +1,155 @@
+"""llama.cpp in the API: the GGUF a start or a switch names (409 before any job when it is not on
+disk, too big for free RAM, or the engine is not set up), its model list, its status row, and
+the switch that loads a model as a job before it verifies and applies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from roundhouse.api.deps import Services
+from roundhouse.api.provider_switch import _check_writable, _flag, plan, requested
+from roundhouse.api.submit import submit
+from roundhouse.core.downloads import Downloads
+from roundhouse.core.errors import AppError, InvalidRequest
+from roundhouse.core.models import ACTIVE
+from roundhouse.core.providers import canonical
+from roundhouse.core.services import ServiceStore
+from roundhouse.providers import health
+from roundhouse.providers.llamacpp import engine
+from roundhouse.providers.services.catalog import ServiceSpec
+from roundhouse.tasks.jobs import llamacpp_serve
+from roundhouse.tasks.jobs.llamacpp import setup_dedup
+from roundhouse.tasks.jobs.services import catalog, start_dedup
+
+NAME = llamacpp_serve.NAME
+JOB_FIELDS = ("id", "state", "stage", "message", "progress", "error", "hint")
+MAX_NAME = 200
+
+
+def _records(svc: Services) -> list[dict[str, Any]]:
+    return Downloads(svc.redis, svc.keys).list()
+
+
+def _entry(svc: Services) -> dict[str, Any]:
+    store = ServiceStore(svc.redis, svc.keys, svc.settings.feed_max)
+    return store.get(svc.settings.hostname, NAME) or {}
+
+
+def model_arg(spec: ServiceSpec, raw: Any) -> str | None:
+    """The `model` of a start body: only llama.cpp takes one, a short printable name."""
+    if raw is None:
+        return None
+    if spec.name != NAME:
+        raise InvalidRequest(f"'model' is only for llamacpp, not {spec.name}")
+    if not isinstance(raw, str) or not raw.strip() or len(raw) > MAX_NAME or not raw.isprintable():
+        raise InvalidRequest(
+            f"'model' must be a GGUF's file id or name (at most {MAX_NAME} printable characters)"
+        )
+    return raw.strip()
+
+
+def start_params(svc: Services, spec: ServiceSpec, host: str, raw: Any) -> dict[str, Any]:
+    """Extra start params; for llama.cpp here, the file is resolved and checked now (409)."""
+    wanted = model_arg(spec, raw)
+    if spec.name != NAME:
+        return {}
+    if host != svc.settings.hostname:  # that host's worker checks its own disk and memory
+        return {"model": wanted} if wanted else {}
+    entry = _entry(svc)
+    pid = entry.get("pid") if entry.get("state") == "running" else None
+    _, served = llamacpp_serve.prepare(svc.settings, spec, wanted, _records(svc), pid)
+    return {"model": served["file_id"]}
+
+
+def models(svc: Services) -> list[dict[str, Any]]:
+    return [m.public() for m in llamacpp_serve.downloaded(svc.settings, _records(svc))]
+
+
+def with_models(svc: Services, listing: dict[str, Any]) -> dict[str, Any]:
+    """llama.cpp's models are the GGUFs on disk here, whether or not a server runs."""
+    names = [m["name"] for m in models(svc)]
+    found = engine.find(svc.settings.llamacpp_command, svc.settings.data_dir)
+    error = None if found.ready else "not set up (roundhouse services setup llamacpp)"
+    listing["backends"][NAME] = {"ok": found.ready, "error": error, "models": names}
+    others = [m for m in listing["models"] if m["provider"] != NAME]
+    listing["models"] = others + [{"provider": NAME, "model": n} for n in names]
+    return listing
+
+
+def decorate(svc: Services, row: dict[str, Any], own: bool) -> dict[str, Any]:
+    """The llama.cpp row also says which engine it would run and what it can serve."""
+    if row["service"] != NAME:
+        return row
+    found = engine.find(svc.settings.llamacpp_command, svc.settings.data_dir)
+    row["engine"] = {"kind": found.kind, "ready": found.ready, "where": found.where}
+    row["models"] = models(svc) if own else []
+    building = _live(svc, setup_dedup(row["host"]))
+    if building is not None:  # the setup job's progress (pip's last line) shows in the row
+        row["job"] = {k: building.get(k) for k in JOB_FIELDS}
+    can_setup = own and not found.ready and building is None
+    can_setup = can_setup and row["state"] in ("stopped", "crashed")
+    row["actions"] = {**row["actions"], "setup": can_setup, "start": row["actions"]["start"]}
+    if own and not found.ready:
+        row["actions"]["start"] = False
+    return row
+
+
+def _live(svc: Services, dedup: str) -> dict[str, Any] | None:
+    """The queued or running job owning a dedup key, if any."""
+    job_id = svc.redis.get(svc.keys.dedup(dedup))
+    if not job_id:
+        return None
+    try:
+        job = svc.jobs.get(job_id)
+    except AppError:
+        return None
+    return job if job["state"] in ACTIVE else None
+
+
+def switch_job(
+    svc: Services, body: dict[str, Any], by: str
+) -> tuple[tuple[dict[str, Any], bool] | None, dict[str, Any]]:
+    """(a job loading the model, body) when the LLM goes to llama.cpp on a file it is not serving;
+    else (None, body with the model's canonical name) for the ordinary switch."""
+    wanted = requested(body)
+    llm = wanted.get("llm") or {}
+    if not llm.get("provider") or canonical("llm", llm["provider"]) != NAME:
+        return None, body
+    s = svc.settings
+    spec = catalog(s)[NAME]
+    entry = _entry(svc)
+    running = entry.get("state") == "running"
+    serving = (entry.get("model") or {}).get("file_id") if running else None
+    spec, served = llamacpp_serve.prepare(
+        s, spec, llm.get("model") or serving, _records(svc), entry.get("pid") if running else None
+    )
+    same = running and (entry.get("model") or {}).get("file_id") == served["file_id"]
+    if same and health.check(health.target_for(spec), s.health_timeout_s)["ok"]:
+        return None, _renamed(body, served["name"])
+    others = {role: w for role, w in wanted.items() if role != "llm"}
+    changes = plan(svc, others) if others else {}
+    persist = bool(_flag(body, "persist"))
+    if persist:
+        _check_writable(s.env_file)
+    params = {
+        "host": s.hostname,
+        "model": served["file_id"],
+        "name": served["name"],
+        "changes": {r: {"provider": c.provider, "model": c.model} for r, c in changes.items()},
+        "verify": _flag(body, "verify") is not False,
+        "persist": persist,
+        "by": by,
+    }
+    message = f"Loading {served['name']} in llama.cpp, then the test prompt"
+    return submit(
+        "llamacpp.switch", params, dedup=start_dedup(s.hostname, NAME), message=message
+    ), body
+
+
+def _renamed(body: dict[str, Any], name: str) -> dict[str, Any]:
+    """The body with the LLM's model spelled as llama.cpp lists it (file id -> name)."""
+    if "llm" in body and isinstance(body["llm"], dict):
+        return {**body, "llm": {**body["llm"], "model": name}}
+    if isinstance(body.get("llm"), str):
+        return {**body, "llm": {"provider": body["llm"], "model": name}}
+    return {**body, "model": name}
