@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from roundhouse.api import create_app
 from roundhouse.core.downloads import Downloads
+from roundhouse.core.hosts import Hosts
 from roundhouse.core.keys import Keys
 from roundhouse.core.settings import Settings
 from roundhouse.providers.llamacpp import engine
@@ -34,6 +35,7 @@ def make(fake_redis: fakeredis.FakeRedis, sent: list, tmp_path: Path, **kw: obje
         "health_timeout_s": 0.5,
     }
     settings = Settings(**(values | kw)).resolved()
+    Hosts(fake_redis, Keys()).beat(HOST)  # a worker serves this host
     return create_app(settings, client=fake_redis, enqueue=sent.append).test_client()
 
 
