@@ -29,6 +29,9 @@ CATALOG_FIELDS = (
     "data_dir",
     "service_start_deadline_s",
 )
+#: OpenMP threads that wait by sleeping: spinning ones, on a machine whose cores the workers
+#: share, made a 10-token reply take 40-80 s instead of 2-4 s (2 threads, load ~50).
+LLAMACPP_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
 LLAMACPP_HINT = (
     "Set up llama.cpp once: `roundhouse services setup llamacpp` (or Set up on the Services "
     "page; it builds llama.cpp, ~5 min the first time), or set ROUNDHOUSE_LLAMACPP_COMMAND "
@@ -218,6 +221,7 @@ def _llamacpp(command: str, base_url: str, data_dir: Path, deadline: float) -> S
         deadline,
         LLAMACPP_HINT,
         "ROUNDHOUSE_LLAMACPP_COMMAND",
+        env=LLAMACPP_ENV,
     )
     engine = llamacpp_engine.find(command, data_dir)
     return replace(spec, argv=engine.argv)

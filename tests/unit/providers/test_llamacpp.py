@@ -163,3 +163,14 @@ def test_a_failing_pip_fails_with_its_last_lines_and_leaves_no_venv(tmp_path: Pa
         setup.install(tmp_path, "no-such-package-xyz==1", "--no-index", RecordingControl())
     assert "exit code" in err.value.message and "no-such-package-xyz" in err.value.message
     assert not engine.venv_has_server(engine.venv_dir(tmp_path))
+
+
+def test_the_service_waits_passively_and_has_no_model_until_a_start_names_one(
+    tmp_path: Path,
+) -> None:
+    from roundhouse.providers.services.catalog import build_catalog
+
+    spec = build_catalog(llamacpp_command="llama-server", data_dir=tmp_path)["llamacpp"]
+    assert spec.env == {"OMP_WAIT_POLICY": "PASSIVE"}  # spinning threads starve a shared box
+    assert spec.argv == ("llama-server",) and spec.health_url.endswith("/v1/models")
+    assert spec.port == 8091 and spec.role == "llm"
