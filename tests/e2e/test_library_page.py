@@ -23,7 +23,18 @@ CARD = "# Page Card\n\nHello **there**.\n\n<script>window.__pwned = 1</script>\n
 
 def open_page(page: Page, stack: TestStack, where: str) -> None:
     page.goto(f"{stack.url}/#/{where}")
-    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=30_000)
+
+
+def wait_for_health(stack: TestStack, url: str) -> None:
+    """The cached health (at most `health_ttl_s` old) shows Ollama at its new address."""
+    deadline = time.monotonic() + 20
+    while True:
+        got = httpx.get(f"{stack.url}/api/providers/health", timeout=30).json()
+        if got["services"]["ollama"]["url"].startswith(url):
+            return
+        assert time.monotonic() < deadline, got["services"]["ollama"]
+        time.sleep(0.5)
 
 
 def reset(stack: TestStack, name: str, parts: list[str]) -> None:
@@ -38,16 +49,19 @@ def test_changing_ollamas_url_on_the_page_moves_health_and_the_next_pull(
         other.publish({"page-moved": [500_000, 100]})
         open_page(page, stack, "connections/ollama")
         row = page.locator("#connection-ollama")
-        expect(row.locator("input[name=url]")).to_be_focused()
+        expect(row.locator("input[name=url]")).to_be_focused(timeout=30_000)
         try:
             row.locator("input[name=url]").fill(other.url)
             row.get_by_role("button", name="Test and save").click()
-            expect(row.locator(".result")).to_have_text(re.compile("Tested in .* and saved"))
+            expect(row.locator(".result")).to_have_text(
+                re.compile("Tested in .* and saved"), timeout=30_000
+            )
             expect(page.locator("#connection-ollama .source")).to_have_text("set here")
-            health = httpx.get(f"{stack.url}/api/providers/health").json()["services"]["ollama"]
-            assert health["url"].startswith(other.url)
+            wait_for_health(stack, other.url)
             r = httpx.post(
-                f"{stack.url}/api/providers/models/download", json={"model": "page-moved"}
+                f"{stack.url}/api/providers/models/download",
+                json={"model": "page-moved"},
+                timeout=30,
             )
             job = wait_state(stack, r.json()["id"], {"succeeded", "failed"}, timeout=60)
             assert job["state"] == "succeeded" and other.snapshot()["installed"] == [
@@ -66,10 +80,12 @@ def test_a_wrong_key_is_refused_with_the_providers_words_and_never_shown(
     before = row.locator(".key-state").inner_text()
     row.locator("input[name=key]").fill(WRONG_KEY)
     row.get_by_role("button", name="Test and save").click()
-    expect(row.locator(".result")).to_contain_text("HTTP 401: Incorrect API key provided")
+    expect(row.locator(".result")).to_contain_text(
+        "HTTP 401: Incorrect API key provided", timeout=30_000
+    )
     expect(row.locator(".result a.fix-link")).to_have_attribute("href", "#/connections/openai")
     page.reload()
-    expect(page.locator("#connection-openai .key-state")).to_have_text(before)
+    expect(page.locator("#connection-openai .key-state")).to_have_text(before, timeout=30_000)
     assert WRONG_KEY not in page.content()
 
 
@@ -86,10 +102,10 @@ def test_library_search_repo_page_fit_and_a_card_that_cannot_run_script(
     page.fill("#library-search input[name=q]", f"Shelf{stamp}")
     page.locator("#library-search button[type=submit]").click()
     hit = page.locator(f'#library-results li[data-repo="{repo}"] a')
-    expect(hit).to_be_visible()
+    expect(hit).to_be_visible(timeout=30_000)
     hit.click()
     rows = page.locator("#library-repo tbody tr")
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(2, timeout=30_000)
     first = page.locator(f'#library-repo tr[data-file="Shelf{stamp}-Q4_K_M.gguf"]')
     expect(first).to_contain_text("Q4_K_M")
     expect(first).to_contain_text("KB")
@@ -125,7 +141,7 @@ def test_use_shows_the_reply_history_lists_it_and_try_streams_from_a_compatible_
         page.locator("#providers-button").click()
         page.locator("#providers-history summary").click()
         latest = page.locator("#providers-history tbody tr").first
-        expect(latest).to_contain_text("ollama / page-use:latest")
+        expect(latest).to_contain_text("ollama / page-use:latest", timeout=30_000)
         expect(latest).to_contain_text("replied “OK”")
         page.keyboard.press("Escape")
 
@@ -135,8 +151,12 @@ def test_use_shows_the_reply_history_lists_it_and_try_streams_from_a_compatible_
         compat.get_by_role("button", name="Try").click()
         page.fill(".try-form textarea", "tell me one two three")
         page.locator(".try-form button[type=submit]").click()
-        expect(page.locator(".try-answer")).to_have_text("echo: tell me one two three")
+        expect(page.locator(".try-answer")).to_have_text(
+            "echo: tell me one two three", timeout=30_000
+        )
         expect(page.locator(".try-status")).to_contain_text("Done in")
     finally:
         reset(stack, "openai-compatible", ["url", "key"])
-        httpx.post(f"{stack.url}/api/providers/switch", json={"llm": {"provider": "openai"}})
+        httpx.post(
+            f"{stack.url}/api/providers/switch", json={"llm": {"provider": "openai"}}, timeout=30
+        )
