@@ -24,7 +24,7 @@ from playwright.sync_api import Page, expect
 
 from roundhouse.providers.beam.parse import MODIFIERS
 from tests.conftest import Fakes
-from tests.e2e.test_providers_page import open_settings
+from tests.fakes import llamacpp_wheel
 from tests.fakes.service import free_port
 from tests.integration.cli_run import rh
 from tests.integration.test_spine import wait_state
@@ -43,6 +43,7 @@ def llama(
     """The real GGUF on the test Hub, and a stack whose llama.cpp listens on a free port."""
     folder = tmp_path_factory.mktemp("gemma")
     fakes.hub.add_file(REPO, FILE, gemma.assemble(folder / FILE))
+    wheel = llamacpp_wheel.build(tmp_path_factory.mktemp("wheels"))  # for the setup job, offline
     env = {
         **fakes.env(),
         "ROUNDHOUSE_HOSTNAME": "it-llamacpp",
@@ -51,6 +52,8 @@ def llama(
         "ROUNDHOUSE_LLAMACPP_THREADS": "1",  # tests run two at a time on a shared machine
         "ROUNDHOUSE_HEALTH_TIMEOUT_S": "1",
         "ROUNDHOUSE_VERIFY_TIMEOUT_S": "60",
+        "ROUNDHOUSE_LLAMACPP_PACKAGE": str(wheel),
+        "ROUNDHOUSE_LLAMACPP_PIP_ARGS": "--no-index",
     }
     ts = start_stack(tmp_path_factory.mktemp("llamacpp"), redis_base, env=env, concurrency=3)
     try:
@@ -80,6 +83,17 @@ def succeeded(ts: TestStack, r: httpx.Response, timeout: float = 180) -> dict[st
     job = wait_state(ts, r.json()["id"], DONE, timeout=timeout)
     assert job["state"] == "succeeded", job
     return job
+
+
+def serve_gemma(ts: TestStack) -> None:
+    """Installed, served and the LLM (with Flux and local vision) — what the loop leaves."""
+    if not status_row(ts)["models"]:
+        install = {"repo_id": REPO, "quant": "Q4_K_M", "targets": ["llamacpp"]}
+        succeeded(ts, api(ts, "POST", "/api/providers/models/install", install))
+    start = {"service": "llamacpp", "model": NAME}
+    succeeded(ts, api(ts, "POST", "/api/providers/services/start", start))
+    body = {"llm": {"provider": "llamacpp", "model": NAME}, "image": "flux", "vision": "local"}
+    assert api(ts, "POST", "/api/providers/switch", body).status_code == 200
 
 
 def test_the_whole_local_loop_with_a_real_model(llama: TestStack) -> None:
@@ -152,16 +166,8 @@ def test_the_whole_local_loop_with_a_real_model(llama: TestStack) -> None:
 
 def test_kill_9_mid_run_shows_crashed_and_the_badge_turns_red(llama: TestStack, page: Page) -> None:
     row = status_row(llama)
-    if row["state"] != "running":  # run alone: serve the model first
-        succeeded(
-            llama,
-            api(
-                llama,
-                "POST",
-                "/api/providers/services/start",
-                {"service": "llamacpp", "model": NAME},
-            ),
-        )
+    if row["state"] != "running":  # run alone: install, serve and use the model first
+        serve_gemma(llama)
         row = status_row(llama)
     params = {
         "prompt": IDEA,
@@ -177,14 +183,11 @@ def test_kill_9_mid_run_shows_crashed_and_the_badge_turns_red(llama: TestStack, 
     while "round 1" not in (api(llama, "GET", f"/api/jobs/{r.json()['id']}").json()["stage"] or ""):
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    page.goto(llama.url)  # the page is open when it dies: the grid turns without a reload
-    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
-    open_settings(page)
-    expect(page.locator("#svc-llamacpp")).to_have_attribute("data-state", "running")
+    page.goto(f"{llama.url}/#/services")  # the page is open when it dies: no reload needed
+    row_el = page.locator("#svc-llamacpp")
+    expect(row_el).to_have_attribute("data-state", "running", timeout=30_000)
     os.kill(int(row["pid"]), signal.SIGKILL)
-    expect(page.locator("#svc-llamacpp")).to_have_attribute("data-state", "crashed", timeout=30_000)
-    page.get_by_role("button", name="Re-check health").click()
-    expect(page.locator(".provider-row[data-role=llm] .badge")).to_have_class("badge bad")
+    expect(row_el).to_have_attribute("data-state", "crashed", timeout=30_000)
     job = wait_state(llama, r.json()["id"], DONE, timeout=120)
     assert job["state"] == "failed" and "llama.cpp" in job["error"], job
     deadline = time.monotonic() + 30
@@ -198,3 +201,23 @@ def test_kill_9_mid_run_shows_crashed_and_the_badge_turns_red(llama: TestStack, 
     status = api(llama, "GET", "/api/providers/status").json()
     assert status["active"]["llm"]["provider"] == "llamacpp"
     assert status["health"]["llamacpp"]["ok"] is False  # the page's badge is drawn from this
+    page.locator("#providers-button").click()
+    badge = page.locator(".provider-row[data-role=llm] .badge")
+    expect(badge).to_have_class("badge bad", timeout=30_000)
+
+
+def test_setup_builds_the_engine_as_a_job_with_pips_lines(llama: TestStack) -> None:
+    """Last in the module: afterwards the engine is the (fake, install-only) venv."""
+    job = succeeded(
+        llama, api(llama, "POST", "/api/providers/services/setup", {"service": "llamacpp"})
+    )
+    events = job_events(llama, job["id"])
+    building = [e["message"] for e in events if e.get("stage") == "building llama.cpp"]
+    assert building[0].startswith("pip install ")  # then pip's own lines, live
+    assert any(m and not m.startswith("pip install ") for m in building), building
+    assert job["result"]["venv"].endswith("llamacpp/venv")
+    assert status_row(llama)["engine"]["kind"] == "venv"
+    again = succeeded(
+        llama, api(llama, "POST", "/api/providers/services/setup", {"service": "llamacpp"})
+    )
+    assert again["result"]["skipped"] is True  # already set up: nothing rebuilt
