@@ -7,6 +7,8 @@ import { el } from "./format.js";
 import { onEvent, replay } from "./live.js";
 import { TERMINAL as DONE, getJob, onJob } from "./store.js";
 import { onProviders } from "./providers.js";
+import { card, markRound, showResult } from "./beam_cards.js";
+import { bar, setBar } from "./ui.js";
 
 const KEY = "roundhouse.beam.job";
 let follow = null;  // {id, done}
@@ -68,7 +70,7 @@ function view() {
         el("button", { id: "beam-cancel", class: "danger", type: "button", hidden: true }, "Cancel")),
       el("div", { id: "beam-providers", class: "muted" }),
       el("div", { id: "beam-message" }),
-      el("div", { class: "bar" }, el("i", { id: "beam-bar" })),
+      bar({}, "Progress of the search"),
       el("div", { id: "beam-error", class: "form-error" })),
     el("div", { id: "beam-best", class: "card", hidden: true }),
     el("div", { id: "beam-rounds" }));
@@ -130,9 +132,9 @@ function handle(f, msg) {
 function apply(f, job) {
   if (job.providers) showProviders(job.providers, job.providers_version);
   $("#beam-state").textContent = job.state;
-  $("#beam-state").className = `badge ${job.state === "succeeded" ? "ok" : job.state === "failed" ? "bad" : "warn"}`;
+  $("#beam-state").className = `badge st-${job.state}`;  // the one colour per state
   $("#beam-message").textContent = job.message || "";
-  $("#beam-bar").style.width = `${Math.round((job.progress || 0) * 100)}%`;
+  setBar($("#beam-status .bar"), job);
   $("#beam-cancel").hidden = DONE.has(job.state);
   if (job.error) $("#beam-error").textContent = job.hint ? `${job.error} — ${job.hint}` : job.error;
   if (DONE.has(job.state) && !f.done) { f.done = true; finish(f.id); }
@@ -148,60 +150,4 @@ async function finish(id) {
 function showProviders(used, version) {
   const text = Object.entries(used || {}).map(([role, name]) => `${role}: ${name}`).join(", ");
   $("#beam-providers").textContent = `${text}${version !== undefined && version !== null ? ` (providers v${version})` : ""}`;
-}
-
-function roundBox(r) {
-  let box = $(`.beam-round[data-round="${r}"]`);
-  if (!box) {
-    box = el("section", { class: "beam-round", "data-round": r },
-      el("h3", {}, `Round ${r}`, el("span", { class: "muted summary" })), el("div", { class: "beam-cards" }));
-    const later = [...$("#beam-rounds").children].find((b) => Number(b.dataset.round) > r);
-    $("#beam-rounds").insertBefore(box, later || null);
-  }
-  return box;
-}
-
-function card(c) {
-  const old = document.getElementById(`beam-c-${c.id}`);
-  const img = c.image_url?.startsWith("/media/") ? el("img", { src: c.image_url, alt: c.prompt || "", loading: "lazy" }) : el("div", { class: "noimg" }, "no image");
-  const node = el("article", { class: "beam-card", id: `beam-c-${c.id}`, "data-id": c.id, "data-state": c.error ? "failed" : "ok" },
-    img,
-    el("div", { class: "score" }, c.error ? "failed" : `score ${Number(c.score).toFixed(3)}`, el("span", { class: "muted" }, ` ${c.id}`)),
-    el("p", { class: "prompt" }, c.prompt || ""),
-    c.error ? el("p", { class: "error" }, c.error) : null);
-  if (old) old.replaceWith(node); else roundBox(c.round).querySelector(".beam-cards").append(node);
-  return node;
-}
-
-function markRound(msg) {
-  const box = roundBox(msg.round);
-  box.querySelector(".summary").textContent = ` — made ${msg.made}, failed ${msg.failed}, kept ${msg.kept.length}`;
-  for (const id of msg.kept) document.getElementById(`beam-c-${id}`)?.setAttribute("data-kept", "true");
-}
-
-function showResult(result) {
-  const nodes = new Map(result.tree.map((n) => [n.id, n]));
-  for (const n of result.tree) if (n.round > 0) { const c = card(n); if (n.kept) c.dataset.kept = "true"; }
-  for (const r of result.rounds) markRound(r);
-  document.getElementById(`beam-c-${result.best_id}`)?.setAttribute("data-best", "true");
-  const path = [];
-  for (let n = nodes.get(result.best_id); n; n = nodes.get(n.parent)) path.unshift(n);
-  const best = $("#beam-best");
-  best.replaceChildren(
-    el("h3", {}, "Best"),
-    el("div", { class: "beam-winner" },
-      result.image_url ? el("img", { src: result.image_url, alt: result.prompt }) : null,
-      el("div", {}, el("p", { class: "prompt", id: "beam-best-prompt" }, result.prompt),
-        el("p", {}, `score ${result.score.toFixed(3)}`),
-        el("ol", { class: "beam-path" }, path.map((n) => el("li", {}, n.round ? `round ${n.round}: ` : "your idea: ", n.prompt || ""))))),
-    el("details", {}, el("summary", {}, `Whole tree (${result.tree.length - 1} candidates)`), tree(nodes, "root", new Set(path.map((n) => n.id)))));
-  best.hidden = false;
-}
-
-function tree(nodes, id, onPath) {
-  const kids = [...nodes.values()].filter((n) => n.parent === id);
-  if (!kids.length) return null;
-  return el("ul", { class: "beam-tree" }, kids.map((n) => el("li", { "data-path": onPath.has(n.id), "data-failed": !!n.error },
-    el("span", {}, `${n.id} · ${n.error ? "failed" : n.score.toFixed(3)}${n.kept ? " · kept" : ""} — ${n.prompt || n.error}`),
-    tree(nodes, n.id, onPath))));
 }

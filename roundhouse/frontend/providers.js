@@ -2,35 +2,23 @@
 // green when every role is a cloud provider, orange when any runs locally) opening a modal with
 // per-role pickers, health badges, Apply with the server's errors and verification, kept live by
 // "providers" and "health" events and a health check every health interval. Other views (Beam)
-// read the same state through onProviders()/roleHealth().
+// read the same state through onProviders() (role_health.js computes each role's health).
 import { api, explain, toast } from "./api.js";
 import { onEvent } from "./live.js";
 import { el } from "./format.js";
 import { historyBlock } from "./switch_history.js";
+import { ROLES, paintBadge, roleHealth } from "./role_health.js";
 
-const ROLES = [["llm", "LLM"], ["image", "Image"], ["vision", "Vision"]];
 const ui = { status: null, models: [], dirty: false, rows: {}, dialog: null, badge: null };
 const HEALTH_EVERY_MS = 5000;  // the server's health cache lives 5 s (health_ttl_s)
 const watchers = new Set();
 
 /** Be told whenever the active providers or their health change (Beam's form uses it). */
-export function onProviders(fn) { watchers.add(fn); if (ui.status) fn(roleHealth()); return () => watchers.delete(fn); }
-
-/** Each role's provider, model, service and health: [{role, label, provider, model, service, ok, error}]. */
-export function roleHealth() {
-  const s = ui.status;
-  if (!s) return [];
-  return ROLES.map(([role, label]) => {
-    const { provider, model } = s.active[role];
-    const service = entry(role, provider)?.service;
-    const h = healthOf(service);
-    return { role, label, provider, model, service, ok: h ? h.ok : null, error: h?.error || "" };
-  });
-}
+export function onProviders(fn) { watchers.add(fn); if (ui.status) fn(roleHealth(ui.status)); return () => watchers.delete(fn); }
 
 function changed() {
-  paintButton();
-  const roles = roleHealth();
+  paintBadge(ui.badge, ui.status);
+  const roles = roleHealth(ui.status);
   for (const fn of watchers) { try { fn(roles); } catch (e) { console.error(e); } }
 }
 
@@ -43,22 +31,6 @@ function healthBadge(service) {
   const text = h.ok ? "up" : "down";
   const title = h.ok ? `${service}: ok${h.latency_ms != null ? ` (${h.latency_ms} ms)` : ""}` : `${service}: ${h.error}`;
   return el("span", { class: `badge ${h.ok ? "ok" : "bad"}`, "data-service": service, title }, text);
-}
-
-function paintButton() {
-  const s = ui.status;
-  if (!s) return;
-  const roles = roleHealth();
-  const down = roles.filter((r) => r.ok === false);
-  const names = roles.map((r) => `${r.label}: ${r.provider} / ${r.model}${r.ok === false ? ` (DOWN: ${r.service})` : ""}`);
-  const where = s.local ? "local" : "cloud";
-  ui.badge.className = `badge ${down.length ? "bad" : s.local ? "warn" : "ok"}`;
-  ui.badge.dataset.local = String(s.local);
-  ui.badge.dataset.down = down.map((r) => r.service).join(",");
-  ui.badge.textContent = down.length ? `${where} · down` : where;
-  const why = down.map((r) => `${r.service} is down (${r.label} uses it)${r.error ? `: ${r.error}` : ""}`);
-  ui.badge.parentElement.title = [...why, ...names, `version ${s.version}`].join("\n");
-  ui.badge.parentElement.setAttribute("aria-label", `Providers: ${down.length ? why.join("; ") : `${where}, all up`}`);
 }
 
 function modelOptions(role, provider) {

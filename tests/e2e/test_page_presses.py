@@ -82,6 +82,7 @@ def demo_job(stack: TestStack) -> str:
     r = httpx.post(
         f"{stack.url}/api/jobs",
         json={"kind": "demo.count", "params": {"steps": 100000, "interval": 0.1}},
+        timeout=30,
     )
     assert r.status_code == 202, r.text
     return r.json()["id"]
