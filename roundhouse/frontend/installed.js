@@ -25,6 +25,9 @@ async function load() {
     return { provider, model, params: tag?.parameter_size || "", quant: tag?.quantization || "",
       size: tag?.size ?? file?.size ?? null, modified: tag?.modified || "" };
   });
+  const down = Object.entries(chat.backends).filter(([, b]) => !b.ok && b.error !== "not configured" && b.error !== "no API key configured");
+  const note = document.getElementById("installed-down");
+  if (note) note.textContent = down.map(([name, b]) => `${TITLES[name] || name}: ${b.error}`).join(" · ");
   const drawn = JSON.stringify(ui.rows);
   if (drawn !== ui.drawn) { ui.drawn = drawn; paint(); }  // an open Try or Details stays open
   else markInUse();
@@ -173,6 +176,7 @@ export function mount() {
   models.append(el("div", { id: "installed-use", class: "card" },
     el("h3", {}, "Use or try a model"),
     el("div", { class: "inline" }, filter, sort, refresh),
+    el("p", { id: "installed-down", class: "muted", role: "status" }),
     el("div", { id: "installed-models" }, el("p", { class: "muted" }, "Asking the running backends…"))));
   onEvent((msg) => { if (msg.type === "models" || msg.type === "providers" || msg.type === "connections") load(); });
   return load();
