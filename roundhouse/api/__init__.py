@@ -37,10 +37,11 @@ def create_app(
     app = Flask(__name__, static_folder=None)
     if settings.trusted_proxies:  # the caller's address and scheme as the proxy saw them
         n = settings.trusted_proxies
+        # Flask's documented way to add WSGI middleware; mypy sees a method replaced
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 25}
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # DefaultJSONProvider's, not the base's
     relay = Relay(patient, keys)
     svc = Services(settings, client, keys, store, enqueue or _celery_enqueue(), relay)
     app.extensions["roundhouse"] = svc

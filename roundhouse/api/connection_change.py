@@ -70,9 +70,8 @@ def _offers(conn: Connection) -> str:
 def trial(svc: Services, values: dict[str, str | None]) -> Settings:
     """The settings as they would be after the change (a reset falls back to the environment)."""
     defaults = base_services().settings
-    return replace(
-        svc.settings, **{f: getattr(defaults, f) if v is None else v for f, v in values.items()}
-    )
+    laid: dict[str, Any] = {f: getattr(defaults, f) if v is None else v for f, v in values.items()}
+    return replace(svc.settings, **laid)
 
 
 def probe(conn: Connection, settings: Settings) -> dict[str, Any]:
@@ -155,7 +154,7 @@ def _save(
     if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
         raise InvalidRequest(f"Cannot write {path}; nothing was changed.")
     names = {conn.url_field: conn.url_env, conn.key_field: conn.key_env}
-    lines = {names[f]: v for f, v in values.items() if v is not None and names.get(f)}
+    lines = {env: v for f, v in values.items() if v is not None and (env := names.get(f))}
     with envfile.locked(path):
         store.change(conn, values, by=by, feed_max=svc.settings.feed_max)
         if lines:

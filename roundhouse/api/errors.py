@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import redis
 from flask import Flask, current_app, jsonify
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from roundhouse.core import errors as e
@@ -37,14 +38,14 @@ def status_for(exc: e.AppError) -> int:
 
 def register(app: Flask) -> None:
     @app.errorhandler(e.AppError)
-    def app_error(exc: e.AppError):  # type: ignore[no-untyped-def]
+    def app_error(exc: e.AppError) -> ResponseReturnValue:
         response = jsonify(exc.to_dict())
         if "retry_after" in exc.details:
             response.headers["Retry-After"] = str(exc.details["retry_after"])
         return response, status_for(exc)
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
         code = exc.code or 500
         message = {
             404: "No such endpoint.",
@@ -55,7 +56,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(redis.ConnectionError)
     @app.errorhandler(redis.TimeoutError)
-    def redis_down(exc: redis.RedisError):  # type: ignore[no-untyped-def]
+    def redis_down(exc: redis.RedisError) -> ResponseReturnValue:
         log.warning("Redis is not answering: %s", exc)
         body = {
             "error": "redis_unavailable",
@@ -65,7 +66,7 @@ def register(app: Flask) -> None:
         return jsonify(body), 503
 
     @app.errorhandler(redis.ResponseError)
-    def redis_refused(exc: redis.ResponseError):  # type: ignore[no-untyped-def]
+    def redis_refused(exc: redis.ResponseError) -> ResponseReturnValue:
         refusal = write_refusal(exc)
         if refusal is None:
             return unexpected(exc)
@@ -82,7 +83,7 @@ def register(app: Flask) -> None:
         return jsonify(body), 503
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+    def unexpected(exc: Exception) -> ResponseReturnValue:
         log.exception("unhandled error")
         return jsonify({"error": "internal", "message": "Internal error; see the server log."}), 500
 

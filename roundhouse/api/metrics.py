@@ -151,7 +151,8 @@ def _processes(procs: dict[str, dict[str, Any]]) -> Iterator[Metric]:
 
 
 def _cumulative(found: dict[str, int], bounds: tuple[float, ...]) -> list[tuple[str, float]]:
-    out, running = [], 0
+    out: list[tuple[str, float]] = []
+    running = 0
     for label in [*(repr(b) for b in bounds), "+Inf"]:
         running += found.get(label, 0)
         out.append((label, running))
@@ -172,7 +173,7 @@ def exposition(svc: Services) -> bytes:
     registry = svc.extras.get("metrics_registry")
     if registry is None:
         registry = CollectorRegistry(auto_describe=False)
-        registry.register(Collector(svc))  # type: ignore[arg-type]
+        registry.register(Collector(svc))
         svc.extras["metrics_registry"] = registry
     return generate_latest(registry)
 

@@ -140,6 +140,7 @@ def plan(svc: Services, wanted: dict[str, dict[str, str | None]]) -> dict[str, C
         if role == "llm":
             provider, model = resolve_model(provider, w["model"], results, svc.settings)
         else:
+            assert provider is not None  # refused above: only llm may name no provider
             model = w["model"] or default_model(svc.settings, role, provider)
         changes[role] = Choice(provider, model)
     return changes

@@ -62,7 +62,7 @@ def frame(event_json: str) -> str:
 
 def is_final(event_json: str) -> bool:
     job = _job_of(event_json)
-    return bool(job) and job.get("state") in ENDINGS and job.get("event") in (None, "state")
+    return job is not None and job.get("state") in ENDINGS and job.get("event") in (None, "state")
 
 
 def stream(svc: Services, job: dict[str, Any]) -> Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from flask import Response, request
 
@@ -38,7 +38,11 @@ def is_final(event_json: str) -> bool:
     )
 
 
-def job_stream(watch: Watch, frame=sse_frame, final=is_final) -> Response:
+def job_stream(
+    watch: Watch,
+    frame: Callable[[str], str] = sse_frame,
+    final: Callable[[str], bool] = is_final,
+) -> Response:
     """Replay then live; ends after the job's terminal event."""
     access.check_socket()
 

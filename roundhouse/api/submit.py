@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify
+from flask.typing import ResponseReturnValue
 
 from roundhouse.api.deps import services
 from roundhouse.core.errors import Unavailable
@@ -40,7 +41,7 @@ def submit(
     return job, created
 
 
-def accepted(job: dict[str, Any], created: bool):  # type: ignore[no-untyped-def]
+def accepted(job: dict[str, Any], created: bool) -> ResponseReturnValue:
     """202 with the job and where to follow it."""
     body = {
         **job,

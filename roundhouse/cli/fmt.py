@@ -112,7 +112,7 @@ def summary(job: dict[str, Any]) -> list[str]:
     """The lines a finished job leaves behind: outcome, message, hint."""
     state, job_id = job.get("state"), job.get("id")
     head = f"{job.get('kind') or 'job'} {job_id} {state}"
-    result = job.get("result") if isinstance(job.get("result"), dict) else {}
+    result = job["result"] if isinstance(job.get("result"), dict) else {}
     if state == "succeeded":
         detail = result.get("message") or job.get("message")
         return [f"{head}: {detail}" if detail else head]

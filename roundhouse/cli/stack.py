@@ -60,12 +60,17 @@ class Stack:
 
     def __post_init__(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.logs = self.logs or self.data_dir / "logs"
-        self.logs.mkdir(parents=True, exist_ok=True)
+        self.logs = logs = self.logs or self.data_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
         self.env.setdefault("ROUNDHOUSE_DATA_DIR", str(self.data_dir))
 
+    @property
+    def log_dir(self) -> Path:
+        """Where each child's log goes (`logs`, filled in by __post_init__)."""
+        return self.logs or self.data_dir / "logs"
+
     def _spawn(self, name: str, argv: list[str], quiet: bool = True) -> subprocess.Popen:
-        out = open(self.logs / f"{name}.log", "ab") if quiet else None  # noqa: SIM115
+        out = open(self.log_dir / f"{name}.log", "ab") if quiet else None  # noqa: SIM115
         proc = subprocess.Popen(
             argv,
             env=self.env,

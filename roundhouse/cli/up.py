@@ -78,8 +78,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(
-    stack: Stack, settings: Settings, host: str, port: int, worker: int | None, stopping
-) -> int:  # type: ignore[no-untyped-def]
+    stack: Stack,
+    settings: Settings,
+    host: str,
+    port: int,
+    worker: int | None,
+    stopping: Callable[[], bool],
+) -> int:
     """`worker` is the worker's concurrency, or None for an API-only host."""
     say = logging.getLogger("roundhouse.up")
     starters: dict[str, Callable[[], object]] = {}

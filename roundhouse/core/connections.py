@@ -40,7 +40,7 @@ class ConnectionStore:
     def apply(self, settings: Settings, raw: dict[str, str] | None = None) -> Settings:
         """`settings` with the runtime values laid over them (one HGETALL)."""
         raw = self.raw() if raw is None else raw
-        values = {f: v for f, v in raw.items() if f in FIELDS}
+        values: dict[str, Any] = {f: v for f, v in raw.items() if f in FIELDS}
         return replace(settings, **values) if values else settings
 
     def change(

@@ -53,11 +53,11 @@ def render(text: str, values: Mapping[str, str]) -> str:
     seen: set[str] = set()
     out = []
     for line in lines:
-        name = _line_key(line)
-        if name in values:
+        key = _line_key(line)
+        if key is not None and key in values:
             prefix = "export " if line.strip().startswith("export ") else ""
-            out.append(f"{prefix}{name}={quote(values[name])}\n")
-            seen.add(name)
+            out.append(f"{prefix}{key}={quote(values[key])}\n")
+            seen.add(key)
         else:
             out.append(line)
     if out and not out[-1].endswith("\n"):

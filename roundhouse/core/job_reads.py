@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins  # JobReads.list shadows the builtin inside the class
 from typing import TYPE_CHECKING, Any
 
 from roundhouse.core.errors import InvalidRequest, NotFound
@@ -63,24 +64,24 @@ class JobReads:
                         break
         return found, position
 
-    def _many(self, ids: list[str]) -> list[dict[str, Any] | None]:
+    def _many(self, ids: builtins.list[str]) -> builtins.list[dict[str, Any] | None]:
         pipe = self.r.pipeline(transaction=False)
         for job_id in ids:
             pipe.hgetall(self.keys.job(job_id))
         return [decode_job(raw) if raw else None for raw in pipe.execute()]
 
-    def events(self, job_id: str, after_seq: int = 0, count: int = 5000) -> list[str]:
+    def events(self, job_id: str, after_seq: int = 0, count: int = 5000) -> builtins.list[str]:
         """The job's events after `after_seq`, as the JSON strings the relay sends."""
         entries = self.r.xrange(self.keys.job_events(job_id), f"(0-{after_seq}", "+", count)
         return [fields["e"] for _, fields in entries]
 
     # -- liveness ---------------------------------------------------------------------------
-    def heartbeat(self, job_ids: list[str]) -> None:
+    def heartbeat(self, job_ids: builtins.list[str]) -> None:
         if job_ids:
             ts = now()
             self.r.zadd(self.keys.running, {job_id: ts for job_id in job_ids}, xx=True)
 
-    def stale(self, older_than_s: float) -> list[str]:
+    def stale(self, older_than_s: float) -> builtins.list[str]:
         return self.r.zrangebyscore(self.keys.running, "-inf", now() - older_than_s)
 
     def prune(self) -> int:

@@ -76,7 +76,7 @@ def _field(raw: dict[str, Any], key: str, kind: type, where: str) -> Any:
     value = raw.get(key)
     if not isinstance(value, kind) or isinstance(value, bool) is not (kind is bool):
         raise CatalogError(f"{where}: '{key}' must be a {kind.__name__}")
-    if kind is int and value <= 0:
+    if kind is int and isinstance(value, int) and value <= 0:
         raise CatalogError(f"{where}: '{key}' must be a positive number of bytes")
     return value
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 from celery import Celery, Task, signals
 from celery.apps import worker as celery_worker
@@ -110,9 +111,9 @@ def _start_watchdog(sender: object = None, **_: object) -> None:
     )
 
 
-def _consumes(worker: object, queue: str) -> bool:
+def _consumes(worker: Any, queue: str) -> bool:
     """Does this worker read `queue` (only then may it announce its host)?"""
     try:
-        return queue in worker.app.amqp.queues.consume_from  # type: ignore[attr-defined]
+        return queue in worker.app.amqp.queues.consume_from
     except AttributeError:
         return True

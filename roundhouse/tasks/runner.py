@@ -139,14 +139,15 @@ def _record_failure(
             snapshot=job,
         )
         return Ending(JobState.PAUSED.value, "Paused; resume to continue")
-    fields = {"error": _user_message(exc), "message": "Failed", "speed": None, "eta": None}
+    error = _user_message(exc)
+    fields = {"error": error, "message": "Failed", "speed": None, "eta": None}
     if isinstance(exc, AppError):
         fields["hint"] = exc.hint
         log.warning("job %s (%s) failed: %s", job_id, job.get("kind"), exc.message)
     else:
         log.exception("job %s (%s) failed with an unexpected error", job_id, job.get("kind"))
     store.finish(job_id, JobState.FAILED, fields, run=token, snapshot=job)
-    return Ending(JobState.FAILED.value, fields["error"])
+    return Ending(JobState.FAILED.value, error)
 
 
 def _user_message(exc: Exception) -> str:

@@ -23,7 +23,9 @@ ENDED = {"stopped": "stopped", "exited": "stopped", "crashed": "crashed"}
 def visible(entry: dict[str, Any], view: str) -> bool:
     """Can this process see the entry's processes (same boot, same pid namespace)?"""
     record = entry.get("record")
-    return bool(record) and bool(view) and entry.get("view") == view and not record.get("detached")
+    if not record or not view:
+        return False
+    return entry.get("view") == view and not record.get("detached")
 
 
 def observe(store: ServiceStore, host: str, name: str, entry: dict[str, Any], view: str) -> dict:

@@ -128,7 +128,7 @@ SECURITY_SCHEMES: Schema = {
         "SameSite=Strict, Secure over HTTPS), revoked by POST /api/logout",
     },
 }
-SECURITY = [{name: []} for name in SECURITY_SCHEMES]
+SECURITY: list[dict[str, list[str]]] = [{name: []} for name in SECURITY_SCHEMES]
 
 
 def operation_ids(paths: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ TARGET_LIST = {
     ],
     "description": "where to import (default: both)",
 }
-FETCH = {
+FETCH: dict[str, Any] = {
     "repo_id": {"type": "string", "maxLength": 96, "description": "<namespace>/<name>"},
     "quant": {**TEXT, "description": "e.g. Q4_K_M (exactly one of quant, file, files)"},
     "file": {**TEXT, "description": "a .gguf in the repo"},

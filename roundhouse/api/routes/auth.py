@@ -4,6 +4,7 @@ HttpOnly, SameSite=Strict cookie, Secure when the page came over HTTPS; never th
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, make_response, request
+from flask.typing import ResponseReturnValue
 
 from roundhouse.api import credentials as cred
 from roundhouse.api.body import json_object
@@ -15,13 +16,13 @@ OLD_COOKIE = "roundhouse_token"  # held the token itself before sessions; cleare
 
 
 @bp.get("/api/session")
-def session():  # type: ignore[no-untyped-def]
+def session() -> ResponseReturnValue:
     required = bool(cred.settings().api_token)
     return jsonify({"auth_required": required, "authenticated": cred.check()[0]})
 
 
 @bp.post("/api/login")
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     token = json_object({"token"}).get("token")
     if not isinstance(token, str) or not token:
         raise InvalidRequest('Send the API token as {"token": "..."}.')
@@ -47,7 +48,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/api/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     """Ends the session server-side: a copied cookie no longer works either."""
     session_id = cred.session_of(request.cookies.get(cred.COOKIE, ""))
     if session_id:

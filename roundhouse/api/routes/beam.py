@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, send_file
+from flask.typing import ResponseReturnValue
 
 from roundhouse.api.body import json_object
 from roundhouse.api.deps import services, settings
@@ -19,13 +20,13 @@ IMAGE_MAX_AGE_S = 24 * 3600  # a candidate's image never changes once written
 
 
 @bp.get("/api/beam-search")
-def describe():  # type: ignore[no-untyped-def]
+def describe() -> ResponseReturnValue:
     """What a search may ask for: defaults and allowed ranges (the page's form uses them)."""
     return jsonify({"defaults": DEFAULTS, "allowed": {"prompt": "1-2000 characters", **allowed()}})
 
 
 @bp.post("/api/beam-search")
-def start():  # type: ignore[no-untyped-def]
+def start() -> ResponseReturnValue:
     """Validate everything, then queue one beam.search job on the beam queue."""
     params = checked(json_object())
     message = f"Queued: {params['prompt'][:60]}"
@@ -33,7 +34,7 @@ def start():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/media/beam/<job_id>/<name>")
-def image(job_id: str, name: str):  # type: ignore[no-untyped-def]
+def image(job_id: str, name: str) -> ResponseReturnValue:
     """One candidate's PNG, from this host's media folder or, when another host made it, from
     Redis; names are checked so no path leaves the media folder."""
     svc = services()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from roundhouse.api.body import json_object
 from roundhouse.api.connection_change import FIELDS, change
@@ -14,14 +15,14 @@ bp = Blueprint("connections", __name__, url_prefix="/api/connections")
 
 
 @bp.get("")
-def list_connections():  # type: ignore[no-untyped-def]
+def list_connections() -> ResponseReturnValue:
     """Every connection: URL and its source (runtime or default), key set or not (masked)."""
     base = base_services()
     return jsonify(ConnectionStore(base.redis, base.keys).public(base.settings))
 
 
 @bp.post("/<name>")
-def set_connection(name: str):  # type: ignore[no-untyped-def]
+def set_connection(name: str) -> ResponseReturnValue:
     """Set a URL and/or key (or reset them), tested against the service before it is saved."""
     body = json_object(FIELDS)
     by = body.get("by")

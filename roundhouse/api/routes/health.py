@@ -6,6 +6,7 @@ import time
 
 import redis
 from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
 
 from roundhouse.api.deps import base_services
 from roundhouse.core.hosts import Hosts, by_host
@@ -15,7 +16,7 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-def healthz():  # type: ignore[no-untyped-def]
+def healthz() -> ResponseReturnValue:
     svc = base_services()  # no Redis read before the check (the connections overlay)
     started = time.perf_counter()
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
 
 from roundhouse.api.body import json_object
 from roundhouse.api.deps import host_of, services
@@ -37,7 +38,7 @@ def _announce(backend: str, action: str, **data: Any) -> None:
 def _fetch_params(body: dict[str, Any], any_path: bool = False) -> dict[str, Any]:
     """Validate, list the repo on the Hub (404/403 now), and refuse what will not fit (409)."""
     s = services().settings
-    repo = hf.validate_repo_id(body.get("repo_id"))  # type: ignore[arg-type]
+    repo = hf.validate_repo_id(body.get("repo_id"))
     revision = gp.revision_of(body)
     quant, files = gp.wanted_files(body, any_path)
     host = host_of(body.get("host"))
@@ -58,11 +59,11 @@ def _fetch_params(body: dict[str, Any], any_path: bool = False) -> dict[str, Any
 
 
 @bp.post("/install")
-def install():  # type: ignore[no-untyped-def]
+def install() -> ResponseReturnValue:
     body = json_object(gp.INSTALL_FIELDS)
     targets = gp.targets_of(body)
     if "ollama" in targets:  # a bad name is a 400 before the Hub is asked anything
-        repo = hf.validate_repo_id(body.get("repo_id"))  # type: ignore[arg-type]
+        repo = hf.validate_repo_id(body.get("repo_id"))
         gp.ollama_name_of(body, repo, gp.wanted_files(body)[0])
     dropped: dict[str, str] = {}
     if host_of(body.get("host")) == services().settings.hostname:  # before the Hub is asked
@@ -88,14 +89,14 @@ def install():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/hf-download")
-def hf_download():  # type: ignore[no-untyped-def]
+def hf_download() -> ResponseReturnValue:
     params = _fetch_params(json_object(gp.DOWNLOAD_FIELDS), any_path=True)
     key = gp.dedup_key("hf.download", params["host"], params["repo_id"], params["files"])
     return accepted(*submit("hf.download", params, dedup=key))
 
 
 @bp.post("/import")
-def import_file():  # type: ignore[no-untyped-def]
+def import_file() -> ResponseReturnValue:
     body = json_object(gp.IMPORT_FIELDS)
     s = services().settings
     targets = gp.targets_of(body)
@@ -125,7 +126,7 @@ def import_file():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/files")
-def list_files():  # type: ignore[no-untyped-def]
+def list_files() -> ResponseReturnValue:
     svc = services()
     reservations = DiskReservations(svc.redis, svc.keys, svc.settings.hostname).all()
     free = hf.free_bytes(svc.settings.models_dir)
@@ -146,7 +147,7 @@ def list_files():  # type: ignore[no-untyped-def]
 
 
 @bp.delete("/files/<file_id>")
-def delete_file(file_id: str):  # type: ignore[no-untyped-def]
+def delete_file(file_id: str) -> ResponseReturnValue:
     """On this machine at once (200); on another host by a model.delete job there (202)."""
     svc = services()
     record = _downloads().get(file_id)
@@ -161,7 +162,7 @@ def delete_file(file_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/files/updates")
-def updates():  # type: ignore[no-untyped-def]
+def updates() -> ResponseReturnValue:
     rows = [
         {"id": d["id"], "repo_id": d["repo_id"], "update": d.get("update")}
         for d in _downloads().list()
@@ -170,7 +171,7 @@ def updates():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/files/updates")
-def check_updates():  # type: ignore[no-untyped-def]
+def check_updates() -> ResponseReturnValue:
     ids = json_object({"ids"}).get("ids")
     if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, str) for i in ids)):
         raise InvalidRequest("ids must be a list of downloaded-file ids")
@@ -179,7 +180,7 @@ def check_updates():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/files/<file_id>/update")
-def update(file_id: str):  # type: ignore[no-untyped-def]
+def update(file_id: str) -> ResponseReturnValue:
     """One click: download the Hub's current files and import them where the old ones were."""
     record = _downloads().get(file_id)
     imports = record.get("imports") or {}
@@ -203,7 +204,7 @@ def update(file_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.delete("/lmstudio/<path:model_path>")
-def uninstall_lmstudio(model_path: str):  # type: ignore[no-untyped-def]
+def uninstall_lmstudio(model_path: str) -> ResponseReturnValue:
     """Remove <publisher>/<repo>/<file>.gguf and its empty folders; nothing outside the folder."""
     s = services().settings
     removed = lmstudio_files.uninstall(s.lmstudio_models_dir, model_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from roundhouse.api import sse
 from roundhouse.api.body import int_arg, json_object
@@ -21,7 +22,7 @@ DIRECT = {"demo.count": demo.validate}
 
 
 @bp.get("")
-def list_jobs():  # type: ignore[no-untyped-def]
+def list_jobs() -> ResponseReturnValue:
     page, next_offset = jobs().list(
         state=request.args.get("state") or None,
         kind=request.args.get("kind") or None,
@@ -32,7 +33,7 @@ def list_jobs():  # type: ignore[no-untyped-def]
 
 
 @bp.post("")
-def create_job():  # type: ignore[no-untyped-def]
+def create_job() -> ResponseReturnValue:
     body = json_object({"kind", "params"})
     kind = body.get("kind")
     if not isinstance(kind, str) or kind not in DIRECT:
@@ -50,7 +51,7 @@ def create_job():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/clear")
-def clear_finished():  # type: ignore[no-untyped-def]
+def clear_finished() -> ResponseReturnValue:
     """Purge finished jobs' records; every open page drops them on the `jobs_cleared` event."""
     body = json_object({"older_than_s"})
     age = body.get("older_than_s", 0)
@@ -68,29 +69,29 @@ def clear_finished():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/<job_id>")
-def get_job(job_id: str):  # type: ignore[no-untyped-def]
+def get_job(job_id: str) -> ResponseReturnValue:
     return jsonify(jobs().get(job_id))
 
 
 @bp.get("/<job_id>/events")
-def job_events(job_id: str):  # type: ignore[no-untyped-def]
+def job_events(job_id: str) -> ResponseReturnValue:
     jobs().get(job_id)  # 404 before the stream starts
     watch = Watch(services(), ids=[job_id], after={job_id: sse.last_event_id()})
     return sse.job_stream(watch)
 
 
 @bp.post("/<job_id>/cancel")
-def cancel(job_id: str):  # type: ignore[no-untyped-def]
+def cancel(job_id: str) -> ResponseReturnValue:
     return jsonify(jobs().request_stop(job_id, "cancel"))
 
 
 @bp.post("/<job_id>/pause")
-def pause(job_id: str):  # type: ignore[no-untyped-def]
+def pause(job_id: str) -> ResponseReturnValue:
     return jsonify(jobs().request_stop(job_id, "pause"))
 
 
 @bp.post("/<job_id>/resume")
-def resume(job_id: str):  # type: ignore[no-untyped-def]
+def resume(job_id: str) -> ResponseReturnValue:
     job = jobs().get(job_id)
     if job["state"] != JobState.PAUSED:
         raise Conflict(f"Job {job_id} is {job['state']}; only a paused job can be resumed.")

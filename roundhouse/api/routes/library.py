@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from roundhouse.api import card
 from roundhouse.api.body import int_arg
@@ -21,7 +22,7 @@ MAX_QUERY = 200
 
 
 @bp.get("/search")
-def search():  # type: ignore[no-untyped-def]
+def search() -> ResponseReturnValue:
     """GGUF repos on the Hub matching `q`, most downloaded first."""
     query = request.args.get("q", "").strip()
     if len(query) > MAX_QUERY or not query.isprintable():
@@ -33,7 +34,7 @@ def search():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/repo/<namespace>/<name>")
-def repo(namespace: str, name: str):  # type: ignore[no-untyped-def]
+def repo(namespace: str, name: str) -> ResponseReturnValue:
     """Every GGUF of a repo (shards grouped) with size, quant and fit for the host; the card."""
     svc = services()
     s = svc.settings
@@ -46,7 +47,7 @@ def repo(namespace: str, name: str):  # type: ignore[no-untyped-def]
     free = free_bytes(dest) if local else (machine or {}).get("disk_free_bytes")
     reserved = DiskReservations(svc.redis, svc.keys, host).reserved()
     for choice in page["files"]:
-        sizes = {f: None for f in choice["files"]}
+        sizes: dict[str, int | None] = {f: None for f in choice["files"]}
         if choice["size"] is not None and len(choice["files"]) == 1:
             sizes = {choice["files"][0]: choice["size"]}
         have = st.bytes_on_disk(dest, choice["files"], sizes) if local else 0

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask.typing import ResponseReturnValue
 
 from roundhouse.api import model_details
 from roundhouse.api.body import json_object
@@ -38,7 +39,7 @@ def _provider(raw: Any) -> str:
 
 
 @bp.get("/details")
-def details():  # type: ignore[no-untyped-def]
+def details() -> ResponseReturnValue:
     """Parameters, quantization, context length, size, licence and date of an installed model."""
     provider = _provider(request.args.get("provider", "ollama"))
     model = _text(request.args.get("model"), "model", 200)
@@ -55,7 +56,7 @@ def _key(s: Settings, provider: str) -> str:
 
 
 @bp.post("/try")
-def try_model():  # type: ignore[no-untyped-def]
+def try_model() -> ResponseReturnValue:
     """One prompt to one model; the answer as Server-Sent Events, piece by piece."""
     body = json_object(TRY_FIELDS)
     provider = _provider(body.get("provider", "ollama"))

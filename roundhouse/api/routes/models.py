@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from roundhouse.api import installed, pull_stream
 from roundhouse.api.body import json_object
@@ -40,7 +41,7 @@ def _client() -> OllamaClient:
 
 
 @bp.get("/status")
-def status():  # type: ignore[no-untyped-def]
+def status() -> ResponseReturnValue:
     s = settings()
     return jsonify(
         {
@@ -53,7 +54,7 @@ def status():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/recommendations")
-def recommendations():  # type: ignore[no-untyped-def]
+def recommendations() -> ResponseReturnValue:
     s = settings()
     ollama = installed.ollama_models(s)
     names_in = [m["name"] for m in ollama["models"]]
@@ -113,7 +114,7 @@ def start_pull(
 
 
 @bp.post("/download")
-def download():  # type: ignore[no-untyped-def]
+def download() -> ResponseReturnValue:
     body = json_object({"provider", "model", "host"})
     model = _model_param(body)
     host = host_of(body["host"]) if body.get("host") is not None else None
@@ -129,7 +130,7 @@ def download():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/check-updates")
-def check_updates():  # type: ignore[no-untyped-def]
+def check_updates() -> ResponseReturnValue:
     """Re-pull every installed Ollama model: Ollama says up to date or fetches changed layers."""
     with _client() as client:
         models = [m.name for m in client.tags()]
@@ -139,7 +140,7 @@ def check_updates():  # type: ignore[no-untyped-def]
 
 
 @bp.delete("/ollama/<path:name>")
-def uninstall(name: str):  # type: ignore[no-untyped-def]
+def uninstall(name: str) -> ResponseReturnValue:
     svc = services()
     model = _model_param({"provider": "ollama", "model": name})
     if owner := _active_pull(model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
 
 from roundhouse.api.deps import settings
 from roundhouse.api.openapi import document
@@ -11,5 +12,5 @@ bp = Blueprint("openapi", __name__)
 
 
 @bp.get("/api/openapi.json")
-def openapi():  # type: ignore[no-untyped-def]
+def openapi() -> ResponseReturnValue:
     return jsonify(document(settings()))

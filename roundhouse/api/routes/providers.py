@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from roundhouse.api import llamacpp
 from roundhouse.api import provider_health as health
@@ -47,7 +48,7 @@ def catalog(settings: Settings) -> dict[str, list[dict[str, Any]]]:
 
 
 @bp.get("/status")
-def status():  # type: ignore[no-untyped-def]
+def status() -> ResponseReturnValue:
     """Active providers and models, version, cached health of every service, environment."""
     svc = services()
     state = _store().state()
@@ -69,7 +70,7 @@ def status():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/health")
-def health_check():  # type: ignore[no-untyped-def]
+def health_check() -> ResponseReturnValue:
     """Every service checked concurrently (cached for a few seconds; ?refresh=1 forces)."""
     refresh = request.args.get("refresh", "") in ("1", "true", "yes")
     found = health.current(services(), refresh=refresh)
@@ -79,14 +80,14 @@ def health_check():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/llm/models")
-def llm_models():  # type: ignore[no-untyped-def]
+def llm_models() -> ResponseReturnValue:
     """Chat-capable models of every running LLM backend (embedding-only models left out)."""
     results = health.check_now(services(), list(health.LLM_SERVICES))
     return jsonify(llamacpp.with_models(services(), health.llm_models(results)))
 
 
 @bp.post("/switch")
-def switch_providers():  # type: ignore[no-untyped-def]
+def switch_providers() -> ResponseReturnValue:
     """Switch one or more roles, all or none, after health, model and test-prompt checks."""
     body = json_object(FIELDS)
     by = body.get("by")
@@ -104,6 +105,6 @@ def switch_providers():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/history")
-def history():  # type: ignore[no-untyped-def]
+def history() -> ResponseReturnValue:
     """The latest switches, newest first: from, to, verification, when, who."""
     return jsonify({"history": _store().history(int_arg("limit", 50, 1, 1000))})

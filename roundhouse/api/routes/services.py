@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from roundhouse.api import llamacpp, service_status
 from roundhouse.api.body import json_object
@@ -26,7 +27,7 @@ def _target(extra: frozenset[str] = frozenset()) -> tuple[ServiceSpec, str, Serv
 
 
 @bp.post("/start")
-def start():  # type: ignore[no-untyped-def]
+def start() -> ResponseReturnValue:
     spec, host, _, body = _target(frozenset({"model"}))
     extra = llamacpp.start_params(services(), spec, host, body.get("model"))
     job, created = submit(
@@ -39,7 +40,7 @@ def start():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/stop")
-def stop():  # type: ignore[no-untyped-def]
+def stop() -> ResponseReturnValue:
     spec, host, store, _ = _target()
     svc = services()
     starting = svc.redis.get(svc.keys.dedup(start_dedup(host, spec.name)))
@@ -59,7 +60,7 @@ def stop():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/setup")
-def setup():  # type: ignore[no-untyped-def]
+def setup() -> ResponseReturnValue:
     """Build a service's engine on its host (llama.cpp only), as a job with live progress."""
     spec, host, _, body = _target(frozenset({"force"}))
     if spec.name != llamacpp.NAME:
@@ -80,6 +81,6 @@ def setup():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/status")
-def status():  # type: ignore[no-untyped-def]
+def status() -> ResponseReturnValue:
     host = hosts().choose_to_read(request.args.get("host"), services().settings.hostname)
     return jsonify(service_status.status(services(), host))

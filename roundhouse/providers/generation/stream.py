@@ -88,7 +88,7 @@ class StreamedChat:
     def title(self) -> str:
         return DISPLAY.get(self.provider, self.provider)
 
-    def refusal(self, response: httpx.Response) -> ProviderError:
+    def refusal(self, response: httpx.Response) -> ProviderError | NotFound:
         try:
             words = error_text(response.json().get("error") or response.text)
         except (ValueError, AttributeError):

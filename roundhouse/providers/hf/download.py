@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -74,7 +75,7 @@ def download(
         meter.update(remote.size, force=True, message=f"{remote.filename} already downloaded")
         return dest
     part = PartFile(dest)
-    opts = {"retries": retries, "backoff": backoff, "max_backoff": max_backoff}
+    opts: dict[str, Any] = {"retries": retries, "backoff": backoff, "max_backoff": max_backoff}
     opts |= {"timeout": timeout, "refresh": refresh}
     bounds = segfile.plan(remote.size, segments, segments_above)
     try:
@@ -91,7 +92,15 @@ def download(
     return path
 
 
-def _transfer(part, remote, control, meter, client, bounds, opts):  # type: ignore[no-untyped-def]
+def _transfer(
+    part: PartFile,
+    remote: RemoteFile,
+    control: Control,
+    meter: Meter | Offset,
+    client: httpx.Client,
+    bounds: segfile.Bounds | None,
+    opts: dict[str, Any],
+) -> tuple[int, hashlib._Hash]:
     """Segmented when planned or already begun that way (unless the CDN ignores Range)."""
     seg = segfile.SegmentedPart(part)
     if seg.saved(remote) or (bounds and not part.resumable(remote)):
@@ -110,7 +119,15 @@ def _transfer(part, remote, control, meter, client, bounds, opts):  # type: igno
     return t.have, t.hasher
 
 
-def _segmented(seg, remote, control, meter, client, bounds, opts):  # type: ignore[no-untyped-def]
+def _segmented(
+    seg: segfile.SegmentedPart,
+    remote: RemoteFile,
+    control: Control,
+    meter: Meter | Offset,
+    client: httpx.Client,
+    bounds: segfile.Bounds | None,
+    opts: dict[str, Any],
+) -> tuple[int, hashlib._Hash]:
     bounds, at = seg.open(remote, bounds or [])
     job = segments.Segmented(seg, remote, client, opts)
     job.bounds, job.at = bounds, list(at)

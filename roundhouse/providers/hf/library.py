@@ -13,12 +13,20 @@ from typing import Any
 
 import httpx
 from huggingface_hub import HfApi
+from huggingface_hub.hf_api import ExpandModelProperty_T
 
 from roundhouse.providers.hf.errors import hub_error
 from roundhouse.providers.hf.refs import quant_of, split_info, validate_repo_id
 
 SEARCH_LIMIT = 30
-SEARCH_FIELDS = ["downloads", "likes", "lastModified", "tags", "pipeline_tag", "gguf"]
+SEARCH_FIELDS: list[ExpandModelProperty_T] = [
+    "downloads",
+    "likes",
+    "lastModified",
+    "tags",
+    "pipeline_tag",
+    "gguf",
+]
 README_MAX = 200_000
 
 
@@ -62,7 +70,7 @@ def search(
                 filter="gguf",
                 sort="downloads",
                 limit=limit,
-                expand=SEARCH_FIELDS,  # type: ignore[arg-type]
+                expand=SEARCH_FIELDS,
             )
         )
     except Exception as exc:  # noqa: BLE001 - every Hub failure becomes a readable error

@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from roundhouse.core.errors import Conflict, InvalidRequest
 from roundhouse.providers.hf.refs import validate_repo_path
@@ -99,7 +99,7 @@ class PartFile:
     def _lock(self, mode: str) -> BinaryIO:
         """Open the part exclusively: a second writer gets a Conflict."""
         self.dest.parent.mkdir(parents=True, exist_ok=True)
-        fh = self.path.open(mode)
+        fh = cast(BinaryIO, self.path.open(mode))  # mode is always a binary one
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -31,9 +31,10 @@ class Unsupported(Exception):
     """An answer this reader does not handle (chunked): use httpx for it."""
 
 
-class Headers(dict):
+class Headers(dict[str, str]):
     """Response headers, looked up case-insensitively like httpx's."""
 
+    # dict.get has several overloads; this one lookup is all callers use
     def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
         return super().get(key.lower(), default)
 
@@ -52,7 +53,8 @@ def usable(url: str) -> bool:
     proxies = urllib.request.getproxies_environment()
     if parts.scheme not in proxies and "all" not in proxies:
         return True
-    return bool(urllib.request.proxy_bypass_environment(parts.hostname, proxies))
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]  # public, not in typeshed
+    return bool(bypass(parts.hostname, proxies))
 
 
 class Response:
@@ -149,7 +151,9 @@ def open_get(url: str, headers: dict[str, str], timeout: float) -> Response:
 
 
 @contextmanager
-def get(client: httpx.Client, url: str, headers: dict[str, str], timeout: float, raw: bool):  # type: ignore[no-untyped-def]
+def get(
+    client: httpx.Client, url: str, headers: dict[str, str], timeout: float, raw: bool
+) -> Iterator[httpx.Response | Response]:
     """The CDN's answer through our own socket when `raw` and possible, else through httpx."""
     r = None
     if raw and usable(url):

@@ -25,7 +25,7 @@ _QUANT_TOKEN = re.compile(rf"(?:^|[-._])({_QUANT})(?=[-._]|$)", re.IGNORECASE)
 _SPLIT = re.compile(r"(.*)-(\d{5})-of-(\d{5})\.gguf")
 
 
-def validate_repo_id(repo_id: str) -> str:
+def validate_repo_id(repo_id: object) -> str:
     """`<namespace>/<name>`: letters, digits, `_ . -`; no `..`/`--`; no edge `-`/`.`; <= 96."""
     if not isinstance(repo_id, str) or repo_id.count("/") != 1:
         raise InvalidRequest(
@@ -112,8 +112,9 @@ def _candidates(files: list[str], quant: str) -> dict[str, list[str]]:
 
 def _ordered_shards(key: str, names: list[str]) -> list[str]:
     """All shards of a set in part order, or InvalidRequest naming what is missing."""
-    parts = {split_info(n)[1]: n for n in names}  # type: ignore[index]
-    total = split_info(names[0])[2]  # type: ignore[index]
+    infos = [(info, n) for n in names if (info := split_info(n))]  # every name is a shard
+    parts = {info[1]: n for info, n in infos}
+    total = infos[0][0][2]
     missing = [i for i in range(1, total + 1) if i not in parts]
     if missing:
         raise InvalidRequest(f"split GGUF {key} is incomplete on the Hub: parts {missing} missing")

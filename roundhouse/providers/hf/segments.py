@@ -9,6 +9,7 @@ makes the caller fall back to one stream.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 
@@ -22,7 +23,7 @@ from roundhouse.providers.hf.progress import Meter, Offset
 from roundhouse.providers.hf.resolve import RemoteFile
 from roundhouse.providers.hf.retry import Expired, Retry
 from roundhouse.providers.hf.segfile import Bounds, SegmentedPart
-from roundhouse.providers.hf.writer import Writeback, write_all
+from roundhouse.providers.hf.writer import Piece, Writeback, write_all
 
 TICK = 0.1
 HASH_READ = 4 << 20
@@ -118,7 +119,7 @@ class Segmented:
 
     def _receive(self, i: int, r: httpx.Response | rawget.Response, end: int) -> None:
         fd, chunk, wb = self.seg.fd, self.chunk, Writeback(self.seg.fd, self.at[i])
-        pieces: list[bytes] = []
+        pieces: list[Piece] = []
         pending = 0
         try:
             for piece in r.iter_raw():
@@ -133,13 +134,13 @@ class Segmented:
             if pieces:
                 self._write(i, pieces, wb, fd)
 
-    def _write(self, i: int, pieces: list[bytes], wb: Writeback, fd: int) -> None:
+    def _write(self, i: int, pieces: list[Piece], wb: Writeback, fd: int) -> None:
         self.at[i] += write_all(fd, pieces, self.at[i])
         self.seg.record(i, self.at[i])
         wb.advance(self.at[i])
 
 
-def digest(seg: SegmentedPart, remote: RemoteFile, control: Control):  # type: ignore[no-untyped-def]
+def digest(seg: SegmentedPart, remote: RemoteFile, control: Control) -> hashlib._Hash:
     """The file's hash in one pass, checking the job between reads."""
     hasher, left, offset = partfile.new_hasher(remote), remote.size, 0
     fd = seg.fd

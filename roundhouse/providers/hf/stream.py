@@ -18,7 +18,7 @@ from roundhouse.providers.hf.partfile import PartFile
 from roundhouse.providers.hf.progress import Meter, Offset
 from roundhouse.providers.hf.resolve import RemoteFile
 from roundhouse.providers.hf.retry import Expired, Refresh, Retry
-from roundhouse.providers.hf.writer import Writer
+from roundhouse.providers.hf.writer import Piece, Writer
 
 CHECK_EVERY = 0.1
 MIN_CHUNK, MAX_CHUNK = 1 << 20, 8 << 20
@@ -64,7 +64,7 @@ class Transfer:
     def _receive(self, r: httpx.Response | rawget.Response, writer: Writer) -> None:
         """Hand pieces off every `chunk` bytes (or HAND_OFF_S on a slow link); progress is
         what is written, so a kill -9 never loses bytes that were shown as done."""
-        pieces: list[bytes] = []
+        pieces: list[Piece] = []
         pending, chunk, handed = 0, self.chunk, time.monotonic()
         try:
             for piece in r.iter_raw():

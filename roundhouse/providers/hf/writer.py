@@ -15,6 +15,8 @@ import queue
 import threading
 from collections.abc import Callable
 
+#: What a receive hands over: bytes, or a view of a receive buffer (never reused, see rawget).
+Piece = bytes | memoryview
 #: Start writing back every this many bytes, and wait for the window before the last one.
 WRITEBACK_EVERY = 32 << 20
 _SYNC_WRITE, _SYNC_WAIT_BEFORE = 2, 1
@@ -67,8 +69,8 @@ class Writer:
         """Start writing at offset `have`, with at most `depth` lists of buffers waiting."""
         self.fd, self.hasher, self.written = fd, hasher, have
         self.writeback = Writeback(fd, have)
-        self._to_write: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=depth)
-        self._to_hash: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=depth)
+        self._to_write: queue.Queue[list[Piece] | None] = queue.Queue(maxsize=depth)
+        self._to_hash: queue.Queue[list[Piece] | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._threads = [
             threading.Thread(target=self._write_loop, name="hf-writer", daemon=True),
@@ -77,7 +79,7 @@ class Writer:
         for t in self._threads:
             t.start()
 
-    def put(self, pieces: list[bytes]) -> None:
+    def put(self, pieces: list[Piece]) -> None:
         """Queue buffers (blocks while the queue is full); raises the writer's error, if any."""
         if self._error is not None:
             raise self._error
@@ -112,7 +114,7 @@ class Writer:
                 update(p)
 
 
-def write_all(fd: int, pieces: list[bytes], offset: int) -> int:
+def write_all(fd: int, pieces: list[Piece], offset: int) -> int:
     """pwritev until every buffer is on the file at `offset`; returns the bytes written."""
     view = [memoryview(p) for p in pieces]
     total = 0

@@ -227,7 +227,7 @@ def _llamacpp(command: str, base_url: str, data_dir: Path, deadline: float) -> S
     return replace(spec, argv=engine.argv)
 
 
-def lookup(catalog: dict[str, ServiceSpec], name: str) -> ServiceSpec:
+def lookup(catalog: dict[str, ServiceSpec], name: object) -> ServiceSpec:
     """The spec for a name from a request; anything outside the catalog is refused."""
     spec = catalog.get(name) if isinstance(name, str) else None
     if spec is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+from collections.abc import Generator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -24,7 +25,7 @@ class Stages:
     `step` while `stage` stays the job's stage (check, download, verify, import, test).
     """
 
-    def __init__(self, control: Control, weights: dict[str, float]) -> None:
+    def __init__(self, control: Control, weights: Mapping[str, float]) -> None:
         total = sum(weights.values())
         self.control, self.weights = control, {k: v / total for k, v in weights.items()}
         self.stage: str | None = None
@@ -157,7 +158,7 @@ class HubToken(httpx.Auth):
     def __init__(self, endpoint: str, token: str | None) -> None:
         self.origin, self.token = httpx.URL(endpoint), token
 
-    def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         url, origin = request.url, self.origin
         if self.token and (url.scheme, url.host, url.port) == (
             origin.scheme,

@@ -31,7 +31,7 @@ from roundhouse.tasks.service_watch import observe, start_sweeper
 KEEP_LOGS = 5  # log/exit/pid/stop file sets kept per service
 RESULT_FIELDS = ("status", "service", "port", "pid", "message", "managed", "log_path", "elapsed_s")
 #: What a start that worked wipes: an earlier failure's words must not sit next to "running".
-CLEARED = {"error": None, "hint": None, "returncode": None, "log_tail": []}
+CLEARED: dict[str, Any] = {"error": None, "hint": None, "returncode": None, "log_tail": []}
 
 
 def catalog(settings: Settings) -> dict[str, ServiceSpec]:
