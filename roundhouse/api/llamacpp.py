@@ -113,7 +113,8 @@ def switch_job(
     else (None, body with the model's canonical name) for the ordinary switch."""
     wanted = requested(body)
     llm = wanted.get("llm") or {}
-    if not llm.get("provider") or canonical("llm", llm["provider"]) != NAME:
+    provider = llm.get("provider")
+    if not provider or canonical("llm", provider) != NAME:
         return None, body
     s = svc.settings
     spec = catalog(s)[NAME]

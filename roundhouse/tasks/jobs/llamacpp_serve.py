@@ -91,7 +91,7 @@ def stop_serving(
     old = (entry.get("model") or {}).get("name") or "another model"
     control.report(stage="stopping", message=f"stopping {spec.title} serving {old}")
     out = process.stop(entry["record"], stop_argv=spec.stop_argv)
-    fields = {
+    fields: dict[str, Any] = {
         "state": "stopped",
         "pid": None,
         "message": f"{out['message']} (to serve {served['name']})",
