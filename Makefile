@@ -5,24 +5,33 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 
-.PHONY: run test install lint fmt bench browser clean
+.PHONY: run test install lint fmt bench browser clean lock lock-upgrade test-newest
 
 # llama.cpp for the tests is built once, portably, into a folder kept across clones
 LLAMA_WHEELS ?= $(HOME)/.cache/roundhouse/wheels
 
-$(STAMP): pyproject.toml
+# Installs exactly the locked set (hashes checked); a lock made for other dependencies than
+# pyproject.toml's stops here with "run make lock" instead of installing the wrong set.
+# llama-cpp-python is the one exception: pinned exactly in pyproject.toml and built here from
+# source (a locally built wheel cannot carry PyPI's hash); its dependencies are in the lock.
+$(STAMP): pyproject.toml requirements/dev.lock
+	$(PY) scripts/lock.py check
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --require-hashes -r requirements/dev.lock
 	bash scripts/llama-wheel.sh $(BIN)/pip $(LLAMA_WHEELS)
-	$(BIN)/pip install -q --find-links $(LLAMA_WHEELS) -e '.[dev]'
+	$(BIN)/pip install -q --no-deps --no-index --find-links $(LLAMA_WHEELS) $$($(PY) scripts/lock.py local-builds)
+	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
 
 # `make run` installs Roundhouse alone: the dev extra builds llama.cpp (~5 min the first time),
 # which a user gets on first use instead (`roundhouse services setup llamacpp`).
-$(RUN_STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml requirements/run.lock
+	$(PY) scripts/lock.py check
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q --require-hashes -r requirements/run.lock
+	$(BIN)/pip install -q --no-deps -e .
 	touch $(RUN_STAMP)
 
 install: $(STAMP)
@@ -52,5 +61,25 @@ test: $(STAMP) browser
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# requirements/*.lock from pyproject.toml (uv, universal, hashes); keeps pins still allowed
+lock:
+	$(PY) -m venv .venv-lock
+	.venv-lock/bin/pip install -q 'uv>=0.5,<1'
+	.venv-lock/bin/python scripts/lock.py write
+
+# the same, moving every pin to the newest version pyproject.toml allows
+lock-upgrade:
+	$(PY) -m venv .venv-lock
+	.venv-lock/bin/pip install -q 'uv>=0.5,<1'
+	.venv-lock/bin/python scripts/lock.py upgrade
+
+# the suite on the newest versions pyproject.toml allows instead of the lock
+test-newest: browser
+	$(PY) -m venv .venv-newest
+	.venv-newest/bin/pip install -q --upgrade pip
+	bash scripts/llama-wheel.sh .venv-newest/bin/pip $(LLAMA_WHEELS)
+	.venv-newest/bin/pip install -q --upgrade --find-links $(LLAMA_WHEELS) -e '.[dev,embedded,monitoring]'
+	.venv-newest/bin/python -m pytest -n 2 --dist loadfile
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .venv-lock .venv-newest .pytest_cache

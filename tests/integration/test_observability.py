@@ -186,7 +186,7 @@ def test_roundhouse_up_logs_json_lines_too(ops, tmp_path: Path) -> None:  # type
             while "Roundhouse is up" not in out.read_text() and time.monotonic() < deadline:
                 assert proc.poll() is None, out.read_text()
                 time.sleep(0.2)
-            Stack(tmp_path).wait_worker(f"http://127.0.0.1:{port}")  # Ctrl-C once it all runs
+            Stack(tmp_path).wait_worker(f"http://127.0.0.1:{port}", timeout=90)  # then Ctrl-C
             os.killpg(proc.pid, signal.SIGINT)
             proc.wait(30)
         finally:
