@@ -24,16 +24,31 @@ def generate(stack: TestStack, folder: Path) -> ModuleType:
     (folder / "config.yaml").write_text(CONFIG)
     tool = Path(sys.executable).with_name("openapi-python-client")
     out = subprocess.run(
-        [str(tool), "generate", "--path", "spec.json", "--config", "config.yaml", "--meta",
-         "none", "--output-path", PACKAGE], cwd=folder, capture_output=True, text=True,
-        timeout=300)
+        [
+            str(tool),
+            "generate",
+            "--path",
+            "spec.json",
+            "--config",
+            "config.yaml",
+            "--meta",
+            "none",
+            "--output-path",
+            PACKAGE,
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     sys.path.insert(0, str(folder))
     return importlib.import_module(PACKAGE)
 
 
-def test_health_and_a_job_round_trip_through_a_generated_client(stack: TestStack,
-                                                                 tmp_path: Path) -> None:
+def test_health_and_a_job_round_trip_through_a_generated_client(
+    stack: TestStack, tmp_path: Path
+) -> None:
     generate(stack, tmp_path)
     try:
         from roundhouse_client import AuthenticatedClient, Client  # type: ignore[import-not-found]
@@ -47,8 +62,9 @@ def test_health_and_a_job_round_trip_through_a_generated_client(stack: TestStack
         health = get_healthz.sync(client=Client(base_url=stack.url))
         assert health.ok is True and all("@" in w for w in health.workers)
         api = AuthenticatedClient(base_url=stack.url, token="unused-without-a-server-token")
-        body = PostJobsBody.from_dict({"kind": "demo.count",
-                                       "params": {"steps": 3, "interval": 0.01}})
+        body = PostJobsBody.from_dict(
+            {"kind": "demo.count", "params": {"steps": 3, "interval": 0.01}}
+        )
         accepted = post_jobs.sync(client=api, body=body)
         assert accepted.state == "queued" and accepted.joined is False
         deadline = time.monotonic() + 30

@@ -25,11 +25,16 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture(scope="module")
-def ops(redis_base: str, fakes: Fakes, tmp_path_factory: pytest.TempPathFactory
-        ) -> Iterator[tuple[TestStack, str]]:
+def ops(
+    redis_base: str, fakes: Fakes, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestStack, str]]:
     """One download slot, a token, JSON logs, and a second API process on the same Redis."""
-    env = {**fakes.env(), "ROUNDHOUSE_OLLAMA_MAX_PULLS": "1", "ROUNDHOUSE_API_TOKEN": TOKEN,
-           "ROUNDHOUSE_LOG_FORMAT": "json"}
+    env = {
+        **fakes.env(),
+        "ROUNDHOUSE_OLLAMA_MAX_PULLS": "1",
+        "ROUNDHOUSE_API_TOKEN": TOKEN,
+        "ROUNDHOUSE_LOG_FORMAT": "json",
+    }
     ts = start_stack(tmp_path_factory.mktemp("ops"), redis_base, env=env, concurrency=3)
     second = ts.stack.start_api(free_port(), name="api2")
     yield ts, second
@@ -43,8 +48,11 @@ def client(url: str) -> httpx.Client:
 def scrape(url: str) -> dict[tuple[str, tuple], float]:
     r = httpx.get(f"{url}/metrics", headers=AUTH, timeout=20)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(r.text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(r.text)
+        for s in family.samples
+    }
 
 
 def value(samples: dict, name: str, **labels: str) -> float:
@@ -62,8 +70,11 @@ def test_metrics_count_the_jobs_run_whichever_api_process_answers(ops, fakes: Fa
     ts, second = ops
     assert httpx.get(f"{ts.url}/metrics").status_code == 401  # protected like other reads
     one, two = client(ts.url), client(second)
-    watcher = Live(second.replace("http", "ws") + "/ws", {"subscribe": "all"},
-                   Authorization=AUTH["Authorization"])
+    watcher = Live(
+        second.replace("http", "ws") + "/ws",
+        {"subscribe": "all"},
+        Authorization=AUTH["Authorization"],
+    )
     try:
         ok = [demo(one), demo(two), demo(one)]
         failed = demo(two, fail_at=2)
@@ -76,12 +87,13 @@ def test_metrics_count_the_jobs_run_whichever_api_process_answers(ops, fakes: Fa
         saved = fakes.ollama.tick, fakes.ollama.bytes_per_tick
         fakes.ollama.tick, fakes.ollama.bytes_per_tick = 0.05, 100_000  # m-a takes ~1 s
         try:
-            pulls = [one.post("/api/providers/models/download", json={"model": m}).json()["id"]
-                     for m in ("m-a", "m-b", "m-c")]
+            pulls = [
+                one.post("/api/providers/models/download", json={"model": m}).json()["id"]
+                for m in ("m-a", "m-b", "m-c")
+            ]
             wait_state_auth(ts, pulls[0], {"running"})
             waiting = scrape(second)
-            results = [wait_state_auth(ts, p, {"succeeded", "failed"}, timeout=60)
-                       for p in pulls]
+            results = [wait_state_auth(ts, p, {"succeeded", "failed"}, timeout=60) for p in pulls]
         finally:
             fakes.ollama.tick, fakes.ollama.bytes_per_tick = saved
         time.sleep(2.5)  # each API process publishes its own gauges every 2 s
@@ -93,20 +105,29 @@ def test_metrics_count_the_jobs_run_whichever_api_process_answers(ops, fakes: Fa
     assert all(r["state"] == "succeeded" for r in results)
     for samples in answers:
         assert value(samples, "roundhouse_jobs_started_total", kind="demo.count") == 5
-        assert value(samples, "roundhouse_jobs_finished_total", kind="demo.count",
-                     state="succeeded") == 3
-        assert value(samples, "roundhouse_jobs_finished_total", kind="demo.count",
-                     state="failed") == 1
-        assert value(samples, "roundhouse_jobs_finished_total", kind="demo.count",
-                     state="cancelled") == 1
+        assert (
+            value(samples, "roundhouse_jobs_finished_total", kind="demo.count", state="succeeded")
+            == 3
+        )
+        assert (
+            value(samples, "roundhouse_jobs_finished_total", kind="demo.count", state="failed") == 1
+        )
+        assert (
+            value(samples, "roundhouse_jobs_finished_total", kind="demo.count", state="cancelled")
+            == 1
+        )
         assert value(samples, "roundhouse_job_duration_seconds_count", kind="demo.count") == 5
-        assert value(samples, "roundhouse_jobs_finished_total", kind="ollama.pull",
-                     state="succeeded") == 3
+        assert (
+            value(samples, "roundhouse_jobs_finished_total", kind="ollama.pull", state="succeeded")
+            == 3
+        )
         assert value(samples, "roundhouse_downloaded_bytes_total", kind="ollama.pull") == sum(
-            r["result"]["downloaded"] for r in results)
+            r["result"]["downloaded"] for r in results
+        )
         assert value(samples, "roundhouse_queue_depth", queue="default") == 0
-        clients = {dict(k[1])["process"]: v for k, v in samples.items()
-                   if k[0] == "roundhouse_ws_clients"}
+        clients = {
+            dict(k[1])["process"]: v for k, v in samples.items() if k[0] == "roundhouse_ws_clients"
+        }
         assert len(clients) == 2 and sorted(clients.values()) == [0, 1]
         lagged = [v for k, v in samples.items() if k[0] == "roundhouse_relay_lag_ms_count"]
         assert sorted(lagged)[-1] > 0
@@ -179,8 +200,13 @@ def test_roundhouse_up_logs_json_lines_too(ops, tmp_path: Path) -> None:  # type
     env = {**ts.stack.env, "ROUNDHOUSE_DATA_DIR": str(tmp_path), "ROUNDHOUSE_PORT": str(port)}
     out = tmp_path / "up.log"
     with out.open("wb") as sink:
-        proc = subprocess.Popen([sys.executable, "-m", "roundhouse.cli.main", "up"], env=env,
-                                stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "roundhouse.cli.main", "up"],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             deadline = time.monotonic() + 60
             while "Roundhouse is up" not in out.read_text() and time.monotonic() < deadline:

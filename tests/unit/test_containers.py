@@ -80,8 +80,7 @@ def test_local_providers_are_reached_on_the_docker_host() -> None:
         service = SERVICES[name]
         assert "host.docker.internal:host-gateway" in service["extra_hosts"]
         env = service["environment"]
-        for key in ("OLLAMA_BASE_URL", "LMSTUDIO_BASE_URL", "FLUX_API_URL",
-                    "LOCAL_VISION_API_URL"):
+        for key in ("OLLAMA_BASE_URL", "LMSTUDIO_BASE_URL", "FLUX_API_URL", "LOCAL_VISION_API_URL"):
             assert "host.docker.internal" in env[key] and env[key].startswith("${" + key), key
     assert ":?" in SERVICES["api"]["environment"]["ROUNDHOUSE_API_TOKEN"]  # a token is required
     for name in ("api", "flower"):
@@ -91,8 +90,11 @@ def test_local_providers_are_reached_on_the_docker_host() -> None:
 def test_dependencies_are_installed_from_the_lock_before_the_code_is_copied() -> None:
     steps = instructions()
     lock_copy = next(i for i, (w, a) in enumerate(steps) if w == "COPY" and ".lock" in a)
-    install = next(i for i, (w, a) in enumerate(steps)
-                   if w == "RUN" and "--require-hashes" in a and "runtime.lock" in a)
+    install = next(
+        i
+        for i, (w, a) in enumerate(steps)
+        if w == "RUN" and "--require-hashes" in a and "runtime.lock" in a
+    )
     code = next(i for i, (w, a) in enumerate(steps) if w == "COPY" and "roundhouse" in a)
     assert lock_copy < install < code
     assert not any(w in ("COPY", "ADD") and shlex.split(a)[0] == "." for w, a in steps)
@@ -100,8 +102,11 @@ def test_dependencies_are_installed_from_the_lock_before_the_code_is_copied() ->
 
 
 def test_the_build_context_leaves_out_models_environments_and_secrets() -> None:
-    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
-               if line.strip() and not line.startswith("#")}
+    ignored = {
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     assert {".git", ".venv", ".env", ".roundhouse", "models", "**/*.gguf", "tests"} <= ignored
 
 

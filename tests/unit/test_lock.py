@@ -19,9 +19,16 @@ assert SPEC and SPEC.loader
 lock = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(lock)
 #: the machine the suite and `make install` run on (the locks are universal)
-HERE = {"sys_platform": "linux", "platform_machine": "x86_64", "python_version": "3.11",
-        "python_full_version": "3.11.7", "implementation_name": "cpython",
-        "platform_python_implementation": "CPython", "os_name": "posix", "extra": ""}
+HERE = {
+    "sys_platform": "linux",
+    "platform_machine": "x86_64",
+    "python_version": "3.11",
+    "python_full_version": "3.11.7",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+    "os_name": "posix",
+    "extra": "",
+}
 
 
 PIN = re.compile(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==([^\s;\\]+)\s*(?:;\s*([^\\]+))?")
@@ -82,8 +89,11 @@ def test_a_lock_made_for_other_dependencies_fails_loudly(tmp_path: Path) -> None
     script = [sys.executable, str(tmp_path / "scripts" / "lock.py"), "check"]
     assert subprocess.run(script, capture_output=True, text=True).returncode == 0
     pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace(
-        'dependencies = [\n', 'dependencies = [\n    "left-pad>=1",\n', 1))
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "dependencies = [\n", 'dependencies = [\n    "left-pad>=1",\n', 1
+        )
+    )
     out = subprocess.run(script, capture_output=True, text=True)
     assert out.returncode == 1
     assert "requirements/dev.lock is stale" in out.stderr and "make lock" in out.stderr
