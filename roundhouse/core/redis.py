@@ -53,7 +53,7 @@ def connect(
         retry: Retry = PatientRetry(ExponentialBackoff(cap=2.0, base=0.05), retries=20)
         errors, connect_timeout = [*lost, redis.TimeoutError], 2.0
     else:
-        retry = Retry(ExponentialBackoff(cap=0.25, base=0.05), retries=2)
+        retry = CooperativeRetry(ExponentialBackoff(cap=0.25, base=0.05), retries=2)
         errors, connect_timeout = lost, 0.5
         socket_timeout = min(socket_timeout, QUICK_SOCKET_TIMEOUT_S)
     pool = redis.BlockingConnectionPool.from_url(
@@ -79,7 +79,36 @@ def write_refusal(exc: BaseException) -> tuple[str, str] | None:
     return WRITE_REFUSALS[found.group(1)] if found else None
 
 
-class PatientRetry(Retry):
+class CooperativeRetry(Retry):
+    """redis-py's Retry, sleeping through `time.sleep` looked up at each call: redis-py binds
+    `sleep` when first imported, which in the API can be before gevent patches it, and a
+    blocking backoff sleep would then stall every request of the process."""
+
+    def call_with_retry(
+        self,
+        do: Callable[[], Any],
+        fail: Callable[..., Any],
+        is_retryable: Callable[[Exception], bool] | None = None,
+        with_failure_count: bool = False,
+    ) -> Any:
+        self._backoff.reset()
+        failures = 0
+        while True:
+            try:
+                return do()
+            except self._supported_errors as error:
+                if is_retryable and not is_retryable(error):
+                    raise
+                failures += 1
+                fail(error, failures) if with_failure_count else fail(error)
+                if self._retries >= 0 and failures > self._retries:
+                    raise error
+                pause = self._backoff.compute(failures)
+                if pause > 0:
+                    time.sleep(pause)
+
+
+class PatientRetry(CooperativeRetry):
     """Retry that also waits out refused writes: a refused write was not applied, so sending
     it again once Redis accepts writes is safe (workers carry on after a full disk is freed)."""
 
