@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from roundhouse.cli.hints import for_terminal
+
 #: Kinds whose done/total count bytes (others count steps, candidates, ...).
 BYTE_KINDS = ("ollama.pull", "hf.download", "model.install", "model.import", "model.download")
 TERMINAL = ("succeeded", "failed", "cancelled")
@@ -118,7 +120,7 @@ def summary(job: dict[str, Any]) -> list[str]:
         return [f"{head}: {detail}" if detail else head]
     lines = [f"{head}: {job.get('error') or job.get('message') or ''}".rstrip(": ")]
     if job.get("hint"):
-        lines.append(f"  hint: {job['hint']}")
+        lines.append(f"  hint: {for_terminal(job['hint'])}")
     if state == "paused":
         lines.append(f"  resume with: roundhouse resume {job_id}")
     return lines

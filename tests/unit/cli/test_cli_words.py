@@ -53,6 +53,11 @@ def test_server_hints_name_commands_in_a_terminal(server: str | None, terminal: 
     assert for_terminal(server) == terminal
 
 
+def test_a_failed_jobs_hint_is_in_terminal_words() -> None:
+    job = {"id": "j1", "kind": "demo", "state": "failed", "error": "x", "hint": "GET /api/jobs"}
+    assert fmt.summary(job)[-1] == "  hint: `roundhouse jobs`"
+
+
 def test_an_api_error_shows_the_hint_in_terminal_words() -> None:
     e = ApiError(404, {"error": "not_found", "message": "No job", "hint": "See GET /api/jobs."})
     assert e.hint == "See `roundhouse jobs`." and e.to_dict()["hint"] == e.hint
