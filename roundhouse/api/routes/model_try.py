@@ -17,6 +17,7 @@ from roundhouse.core.errors import AppError, InvalidRequest
 from roundhouse.core.provider_catalog import base_url, canonical
 from roundhouse.core.settings import Settings
 from roundhouse.providers.generation.stream import StreamedChat
+from roundhouse.providers.ollama import names
 
 bp = Blueprint("model_try", __name__, url_prefix="/api/models")
 TRY_FIELDS = {"provider", "model", "prompt", "max_tokens"}
@@ -61,6 +62,8 @@ def try_model() -> ResponseReturnValue:
     body = json_object(TRY_FIELDS)
     provider = _provider(body.get("provider", "ollama"))
     model = _text(body.get("model"), "model", 200)
+    if provider == "ollama":
+        names.validate(model)  # a name Ollama would refuse is a 400 here, not its 400 as a 502
     prompt = _text(body.get("prompt"), "prompt", MAX_PROMPT)
     limit = body.get("max_tokens", 256)
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_TOKENS:

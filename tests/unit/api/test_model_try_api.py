@@ -89,3 +89,11 @@ def test_details_of_an_ollama_model(client: FlaskClient) -> None:
     assert d["model"] == "llama3.2:latest" and d["context_length"] == 131072
     assert d["size"] > 0 and d["modified"] and d["license"] == "llama3.2:latest test licence"
     assert client.get("/api/models/details?provider=ollama&model=nope").status_code == 404
+
+
+@pytest.mark.parametrize("model", ["\U000e4d79p<", "Ábc", "my model", "-x"])
+def test_an_ollama_name_ollama_would_refuse_is_a_400_not_a_502(
+    client: FlaskClient, model: str
+) -> None:
+    r = client.post("/api/models/try", json={"model": model, "prompt": "5"})
+    assert r.status_code == 400 and "model name" in r.json["message"], r.json
