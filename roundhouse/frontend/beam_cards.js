@@ -22,7 +22,11 @@ export function card(c) {
     el("div", { class: "score" }, c.error ? "failed" : `score ${Number(c.score).toFixed(3)}`, el("span", { class: "muted" }, ` ${c.id}`)),
     el("p", { class: "prompt" }, c.prompt || ""),
     c.error ? el("p", { class: "error" }, c.error) : null);
-  if (old) old.replaceWith(node); else roundBox(c.round).querySelector(".beam-cards").append(node);
+  if (old) {
+    // a candidate event replayed after the result must not drop the marks the result set
+    for (const mark of ["best", "kept"]) if (old.dataset[mark]) node.dataset[mark] = old.dataset[mark];
+    old.replaceWith(node);
+  } else roundBox(c.round).querySelector(".beam-cards").append(node);
   return node;
 }
 
