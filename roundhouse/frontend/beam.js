@@ -130,6 +130,7 @@ function handle(f, msg) {
 }
 
 function apply(f, job) {
+  if (f.done && !DONE.has(job.state)) return;  // a late answer from before the end never undoes it
   if (job.providers) showProviders(job.providers, job.providers_version);
   $("#beam-state").textContent = job.state;
   $("#beam-state").className = `badge st-${job.state}`;  // the one colour per state

@@ -6,7 +6,7 @@ import { api, explain, toast } from "./api.js";
 import { onEvent } from "./live.js";
 import { el } from "./format.js";
 
-const ui = { listing: null, rows: {} };
+const ui = { listing: null, rows: {}, notes: {} };
 const SOURCE = { runtime: "set here", default: "from the environment" };
 
 function keyText(key) {
@@ -35,9 +35,18 @@ function row(name, conn) {
   form.append(el("div", { class: "inline" },
     el("label", {}, el("input", { type: "checkbox", name: "persist" }), " Save to .env"),
     el("button", { type: "submit" }, "Test and save"), reset),
-  el("p", { class: "result", role: "status" }));
+  el("p", { class: ui.notes[name]?.[0] || "result", role: "status" }, ui.notes[name]?.[1] || ""));
   form.addEventListener("submit", (ev) => { ev.preventDefault(); save(name, form, false); });
   return form;
+}
+
+// A row's last outcome outlives a redraw (a "connections" event repaints every row).
+function note(name, out, className, text) {
+  ui.notes[name] = [className, text];
+  out.className = className;
+  out.textContent = text;
+  const shown = ui.rows[name]?.querySelector(".result");
+  if (shown && shown !== out) { shown.className = className; shown.textContent = text; }
 }
 
 async function save(name, form, reset) {
@@ -50,24 +59,21 @@ async function save(name, form, reset) {
     const key = form.key?.value.trim();
     if (url && url !== conn.url) body.url = url;
     if (key) body.key = key;
-    if (!body.url && !body.key) { out.className = "result"; out.textContent = "Nothing changed."; return; }
+    if (!body.url && !body.key) { note(name, out, "result", "Nothing changed."); return; }
   }
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
-  out.className = "result muted"; out.textContent = "Testing…";
+  note(name, out, "result muted", "Testing…");
   try {
     const done = await api(`/api/connections/${name}`, { method: "POST", body });
     if (form.key) form.key.value = "";
     const who = done.test.user ? ` as ${done.test.user}` : "";
     const ms = done.test.latency_ms != null ? ` in ${done.test.latency_ms} ms` : "";
-    out.className = "result ok";
-    out.textContent = `Tested${who}${ms} and saved${done.persisted ? ", also to .env" : ""}.`;
+    note(name, out, "result ok", `Tested${who}${ms} and saved${done.persisted ? ", also to .env" : ""}.`);
     toast(`${conn.title}: connection saved`);
     await load();
-    ui.rows[name]?.querySelector(".result")?.replaceWith(out);
   } catch (e) {
-    out.className = "result form-error";
-    out.textContent = explain(e);
+    note(name, out, "result form-error", explain(e));
   } finally { button.disabled = false; }
 }
 
