@@ -6,7 +6,8 @@ every job, first on the Roundhouse API (one gunicorn gevent process; coalescing,
 events per message) and then on the floor: a gevent process doing XREAD and sending each entry
 to every socket, with no logic (bench/_forwarder.py). Per step and server: events delivered
 to the clients per second, the server process's CPU per delivered event (from
-/proc/<pid>/stat), latency p50/p99 (client receive time minus the event's write time), and
+/proc/<pid>/stat; also net of the process's own background CPU, measured apart with nothing
+to relay), latency p50/p99 (client receive time minus the event's write time), and
 whether every client got every job's final state (written through the real job store).
 
     .venv/bin/python -m bench.relay [--steps 100,200,400,800,1600] [--clients 10]
@@ -44,6 +45,13 @@ def cpu_ticks(pid: int) -> int:
     """utime + stime of a process, in clock ticks (/proc/<pid>/stat fields 14 and 15)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
+
+
+def idle_ticks_per_s(pid: int, seconds: float) -> float:
+    """The server's own background CPU (watchdog, health, metrics) with nothing to relay."""
+    before = cpu_ticks(pid)
+    time.sleep(seconds)
+    return (cpu_ticks(pid) - before) / seconds
 
 
 def worker_pid(master: int) -> int:
@@ -94,6 +102,7 @@ class Run:
 
     def __init__(self, stack: Stack, store: JobStore, prefix: str, args: argparse.Namespace):
         self.stack, self.store, self.prefix, self.args = stack, store, prefix, args
+        self.idle: dict[int, float] = {}  # pid -> background ticks a second
 
     def step(self, port: int, pid: int, rate: int) -> dict[str, float]:
         jobs = max(1, rate // 10)
@@ -117,6 +126,7 @@ class Run:
         await asyncio.to_thread(proc.join)
         took, cpu = time.monotonic() - began, cpu_ticks(pid) - cpu0
         delivered = tally.events
+        net = cpu - self.idle.get(pid, 0.0) * took
         for job_id in ids:
             self.store.finish(job_id, JobState.SUCCEEDED, {"message": "done"}, allowed=("queued",))
         await asyncio.gather(*tasks)
@@ -125,6 +135,7 @@ class Run:
             "offered": out.get() * self.args.clients / took,
             "delivered": delivered / took,
             "cpu_us": cpu / os.sysconf("SC_CLK_TCK") / max(1, delivered) * 1e6,
+            "net_us": max(0.0, net) / os.sysconf("SC_CLK_TCK") / max(1, delivered) * 1e6,
             "p50": pct(tally.latencies, 50),
             "p99": pct(tally.latencies, 99),
             "full": full,
@@ -147,24 +158,32 @@ def start(tmp: Path) -> tuple[Stack, dict[str, tuple[int, int]]]:
     return stack, servers
 
 
-def report(args: argparse.Namespace, results: dict[str, list[dict[str, float]]]) -> None:
+def report(
+    args: argparse.Namespace,
+    results: dict[str, list[dict[str, float]]],
+    run_idle: dict[str, float],
+) -> None:
     ours, floor = results["roundhouse"], results["forwarder"]
     capacity = max(r["delivered"] for r in floor)
     load = os.getloadavg()
     print(
         f"bench.relay: {args.clients} clients watching every job, {args.seconds:.0f} s per step;"
         f" load average {load[0]:.2f} ({os.cpu_count()} cores); forwarder capacity "
-        f"{capacity:.0f} events/s\n"
+        f"{capacity:.0f} events/s; background CPU with nothing to relay: "
+        + ", ".join(f"{n} {run_idle[n]:.1f} ms/s" for n in run_idle)
+        + "\n"
     )
     head = ("to deliver/s", "server", "delivered/s", "CPU µs/event", "vs forwarder",
-            "p50 ms", "p99 ms", "all finals", "events/msg")  # fmt: skip
+            "net of idle µs", "vs forwarder", "p50 ms", "p99 ms", "all finals",
+            "events/msg")  # fmt: skip
     rows = [head]
     for a, b in zip(ours, floor, strict=True):
         for name, r in (("roundhouse", a), ("forwarder", b)):
             rows.append((
                 f"{r['offered']:.0f}" + (" (<80%)" if r["offered"] < 0.8 * capacity else ""),
                 name, f"{r['delivered']:.0f}", f"{r['cpu_us']:.1f}",
-                f"{r['cpu_us'] / b['cpu_us']:.2f}", f"{r['p50']:.1f}", f"{r['p99']:.1f}",
+                f"{r['cpu_us'] / b['cpu_us']:.2f}", f"{r['net_us']:.1f}",
+                f"{r['net_us'] / max(b['net_us'], 1e-9):.2f}", f"{r['p50']:.1f}", f"{r['p99']:.1f}",
                 f"{r['full']}/{args.clients}", f"{r['per_msg']:.1f}",
             ))  # fmt: skip
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
@@ -190,6 +209,7 @@ def main() -> None:
     parser.add_argument("--steps", default="100,200,400,800,1600", help="events written a second")
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--idle-seconds", type=float, default=10.0, help="background CPU")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-relay-"))
     stack, servers = start(tmp)
@@ -200,12 +220,15 @@ def main() -> None:
     try:
         for port, pid in servers.values():  # warm: imports, relay thread, first sockets
             run.step(port, pid, 100)
+        for _, pid in servers.values():
+            run.idle[pid] = idle_ticks_per_s(pid, args.idle_seconds)
         for rate in (int(x) for x in args.steps.split(",")):
             for name, (port, pid) in servers.items():
                 results[name].append(run.step(port, pid, rate))
     finally:
         stack.stop()
-    report(args, results)
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    report(args, results, {n: run.idle.get(pid, 0.0) * tick_ms for n, (_, pid) in servers.items()})
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ class Coalescer:
             return True
         last = self.last.get(job_id)
         if last is None or written - last >= self.interval:
+            if last is None and len(self.last) > PRUNE_AT:
+                self._prune()
             self.last[job_id] = written
             self.held.pop(job_id, None)
             return True
@@ -54,13 +56,16 @@ class Coalescer:
             event, written, _ = self.held.pop(job_id)
             self.last[job_id] = written
             out.append(event)
-        if len(self.last) > PRUNE_AT:
-            newest = max(self.last.values())
-            self.last = {j: t for j, t in self.last.items() if newest - t < 10 * self.interval}
         return out
 
-    def wait(self, now: float, timeout: float) -> float:
-        """How long the caller may block before a held frame falls due."""
+    def _prune(self) -> None:
+        """Forget jobs quiet for ten intervals (their next progress goes out at once anyway)."""
+        newest = max(self.last.values())
+        self.last = {j: t for j, t in self.last.items() if newest - t < 10 * self.interval}
+
+    def wait(self, now: float, timeout: float | None) -> float | None:
+        """How long the caller may block before a held frame falls due (None: no limit)."""
         if not self.held:
             return timeout
-        return max(0.0, min(timeout, min(h[2] for h in self.held.values()) - now))
+        due = min(h[2] for h in self.held.values()) - now
+        return max(0.0, due if timeout is None else min(timeout, due))

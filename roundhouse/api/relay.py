@@ -13,6 +13,7 @@ from roundhouse.core import feed
 from roundhouse.core.backoff import Backoff
 from roundhouse.core.keys import Keys
 from roundhouse.core.metrics import LagHistogram
+from roundhouse.core.redis import dedicated
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,8 @@ class Subscription:
         self.inbox.extend(entries)
         self.ready.set()
 
-    def drain(self, timeout: float, limit: int = 1000) -> list[feed.Entry]:
-        """Wait up to `timeout` for entries, then take what is there (at most `limit`)."""
+    def drain(self, timeout: float | None, limit: int = 1000) -> list[feed.Entry]:
+        """Wait up to `timeout` (None: until entries or a wake()), then take what is there."""
         if not self.inbox and not self.ready.wait(timeout):
             return []
         self.ready.clear()
@@ -50,6 +51,10 @@ class Subscription:
         if inbox:
             self.ready.set()
         return batch
+
+    def wake(self) -> None:
+        """Return a waiting drain() early (a client message arrived, or the socket closed)."""
+        self.ready.set()
 
     def add(self, topics: set[str]) -> None:
         self.relay._retopic(self, self.topics | topics)
@@ -63,6 +68,7 @@ class Relay:
 
     def __init__(self, r: redis.Redis, keys: Keys, block_ms: int = 1000) -> None:
         self.r, self.keys, self.block_ms = r, keys, block_ms
+        self.reader = dedicated(r)  # the follow loop's own connection
         self._lock = threading.Lock()
         self._by_topic: dict[str, set[Subscription]] = {}
         self._thread: threading.Thread | None = None
@@ -102,7 +108,7 @@ class Relay:
         failures = 0
         while not self._stop.is_set():
             try:
-                entries = feed.read(self.r, self.keys, self.cursor, self.block_ms)
+                entries = feed.read(self.reader, self.keys, self.cursor, self.block_ms)
                 failures = 0
             except redis.RedisError:
                 failures += 1

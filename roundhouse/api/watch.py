@@ -65,17 +65,29 @@ class Watch:
             frames += self._catch_up_job(job_id)
         return frames
 
-    def next(self, timeout: float) -> list[str]:
-        """Frames for the live entries that arrive within `timeout` (none already sent)."""
+    def next(self, timeout: float | None) -> list[str]:
+        """Frames for the live entries that arrive within `timeout` (None: until some arrive
+        or wake() is called); none already sent. The common wake-up (entries, nothing held)
+        costs no clock reads or timers: bench.relay counts the server's CPU per frame."""
         assert self.sub is not None
-        if self.coalescer is None:
+        c = self.coalescer
+        if c is None:
             return [f for entry in self._drain(timeout) if (f := self._frame(entry))]
-        entries = self._drain(self.coalescer.wait(time.monotonic(), timeout))
+        entries = self._drain(c.wait(time.monotonic(), timeout) if c.held else timeout)
+        if not entries and not c.held:
+            return []
         now = time.monotonic()
         frames = [f for entry in entries if (f := self._all_frame(entry, now))]
-        return frames + [with_cursor(e, self.sent_fid) for e in self.coalescer.due(now)]
+        if c.held:
+            frames += [with_cursor(e, self.sent_fid) for e in c.due(now)]
+        return frames
 
-    def _drain(self, timeout: float) -> list[tuple[str, str, str]]:
+    def wake(self) -> None:
+        """End a waiting next() early."""
+        if self.sub is not None:
+            self.sub.wake()
+
+    def _drain(self, timeout: float | None) -> list[tuple[str, str, str]]:
         """The subscriber's entries; their lag (feed write -> now) goes to GET /metrics once
         per batch, as the oldest entry's (the per-entry cost showed in bench.relay)."""
         assert self.sub is not None

@@ -8,6 +8,7 @@ API process under its own name and read back by whichever process is scraped.
 
 from __future__ import annotations
 
+import bisect
 import json
 import time
 from typing import Any
@@ -26,7 +27,8 @@ PROCESS_FRESH_S = 15.0
 
 def bucket(value: float, bounds: tuple[float, ...]) -> str:
     """The label of the first bucket holding `value` (counts are cumulated when read)."""
-    return next((repr(b) for b in bounds if value <= b), "+Inf")
+    i = bisect.bisect_left(bounds, value)
+    return repr(bounds[i]) if i < len(bounds) else "+Inf"
 
 
 class Metrics:

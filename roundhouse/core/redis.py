@@ -70,6 +70,12 @@ def connect(
     return redis.Redis(connection_pool=pool)
 
 
+def dedicated(client: redis.Redis) -> redis.Redis:
+    """One connection of `client`'s pool kept for a single loop (the relay's XREAD): no pool
+    check-out and check-in per command, which under gevent cost more than the read itself."""
+    return redis.Redis(connection_pool=client.connection_pool, single_connection_client=True)
+
+
 def write_refusal(exc: BaseException) -> tuple[str, str] | None:
     """(code, meaning) when `exc` is Redis refusing a write (full disk, replica, memory)."""
     if not isinstance(exc, redis.ResponseError):
