@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import redis
 from flask import Flask
@@ -12,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from roundhouse.api import access, access_log, errors, metrics, routes
 from roundhouse.api.deps import Services
 from roundhouse.api.relay import Relay
+from roundhouse.core.job_types import Job
 from roundhouse.core.jobs import JobStore, Limits
 from roundhouse.core.keys import Keys
 from roundhouse.core.redis import connect
@@ -22,7 +22,7 @@ def create_app(
     settings: Settings | None = None,
     *,
     client: redis.Redis | None = None,
-    enqueue: Callable[[dict[str, Any]], None] | None = None,
+    enqueue: Callable[[Job], None] | None = None,
     background: bool = False,
 ) -> Flask:
     """Build the app; `background` starts this process's watchdog (servers, not tests)."""
@@ -55,8 +55,8 @@ def create_app(
     return app
 
 
-def _celery_enqueue() -> Callable[[dict[str, Any]], None]:
-    def send(job: dict[str, Any]) -> None:
+def _celery_enqueue() -> Callable[[Job], None]:
+    def send(job: Job) -> None:
         from roundhouse.tasks.app import celery
         from roundhouse.tasks.enqueue import enqueue
 

@@ -11,6 +11,7 @@ from flask import current_app, g, has_request_context
 
 from roundhouse.core.connections import ConnectionStore
 from roundhouse.core.hosts import Hosts
+from roundhouse.core.job_types import Job
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.keys import Keys
 from roundhouse.core.settings import Settings
@@ -25,7 +26,7 @@ class Services:
     redis: redis.Redis
     keys: Keys
     jobs: JobStore
-    enqueue: Callable[[dict[str, Any]], None]
+    enqueue: Callable[[Job], None]
     relay: Relay
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -11,6 +11,7 @@ from roundhouse.api.provider_switch import _check_writable, _flag, plan, request
 from roundhouse.api.submit import submit
 from roundhouse.core.downloads import Downloads
 from roundhouse.core.errors import AppError, InvalidRequest
+from roundhouse.core.job_types import Job
 from roundhouse.core.models import ACTIVE
 from roundhouse.core.providers import canonical
 from roundhouse.core.services import ServiceStore
@@ -94,7 +95,7 @@ def decorate(svc: Services, row: dict[str, Any], own: bool) -> dict[str, Any]:
     return row
 
 
-def _live(svc: Services, dedup: str) -> dict[str, Any] | None:
+def _live(svc: Services, dedup: str) -> Job | None:
     """The queued or running job owning a dedup key, if any."""
     job_id = svc.redis.get(svc.keys.dedup(dedup))
     if not job_id:
@@ -108,7 +109,7 @@ def _live(svc: Services, dedup: str) -> dict[str, Any] | None:
 
 def switch_job(
     svc: Services, body: dict[str, Any], by: str
-) -> tuple[tuple[dict[str, Any], bool] | None, dict[str, Any]]:
+) -> tuple[tuple[Job, bool] | None, dict[str, Any]]:
     """(a job loading the model, body) when the LLM goes to llama.cpp on a file it is not serving;
     else (None, body with the model's canonical name) for the ordinary switch."""
     wanted = requested(body)

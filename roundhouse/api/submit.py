@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from roundhouse.api.deps import services
 from roundhouse.core.errors import Unavailable
+from roundhouse.core.job_types import Job
 from roundhouse.core.models import JobState
 from roundhouse.tasks import kinds
 from roundhouse.tasks.enqueue import queue_for
@@ -16,7 +17,7 @@ from roundhouse.tasks.enqueue import queue_for
 
 def submit(
     kind: str, params: dict[str, Any], *, dedup: str | None = None, message: str = "Queued"
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[Job, bool]:
     """Queued job (or the live one owning `dedup`) and whether it is new."""
     svc = services()
     spec = kinds.get(kind)
@@ -41,7 +42,7 @@ def submit(
     return job, created
 
 
-def accepted(job: dict[str, Any], created: bool) -> ResponseReturnValue:
+def accepted(job: Job, created: bool) -> ResponseReturnValue:
     """202 with the job and where to follow it."""
     body = {
         **job,

@@ -12,11 +12,12 @@ from roundhouse.api.deps import Services
 from roundhouse.api.relay import ALL, Subscription, feed_id_key, seq_of, with_cursor
 from roundhouse.core import feed
 from roundhouse.core.errors import NotFound
+from roundhouse.core.job_types import Job
 
 RECENT = 100
 
 
-def snapshot_frame(jobs: list[dict[str, Any]], cursor: str | None = None) -> str:
+def snapshot_frame(jobs: list[Job], cursor: str | None = None) -> str:
     body: dict[str, Any] = {"type": "snapshot", "jobs": jobs}
     if cursor:
         body["cursor"] = cursor

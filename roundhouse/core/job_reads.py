@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import builtins  # JobReads.list shadows the builtin inside the class
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from roundhouse.core.errors import InvalidRequest, NotFound
+from roundhouse.core.job_types import Job
 from roundhouse.core.models import ACTIVE, JobState, decode_job, now
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ class JobReads:
     keys: Keys
     limits: Limits
 
-    def get(self, job_id: str) -> dict[str, Any]:
+    def get(self, job_id: str) -> Job:
         raw = self.r.hgetall(self.keys.job(job_id))
         if not raw:
             raise NotFound(
@@ -38,14 +39,14 @@ class JobReads:
 
     def list(
         self, *, state: str | None = None, kind: str | None = None, limit: int = 50, offset: int = 0
-    ) -> tuple[list[dict[str, Any]], int | None]:
+    ) -> tuple[list[Job], int | None]:
         """Newest first; returns the page and the offset of the next page (None at the end)."""
         if state and state not in {s.value for s in JobState}:
             raise InvalidRequest(
                 f"Unknown state {state!r}.",
                 hint="Use one of: " + ", ".join(s.value for s in JobState),
             )
-        found: list[dict[str, Any]] = []
+        found: list[Job] = []
         position, batch = offset, max(limit * 2, 50)
         while len(found) < limit:
             ids = self.r.zrevrange(self.keys.jobs, position, position + batch - 1)
@@ -64,7 +65,7 @@ class JobReads:
                         break
         return found, position
 
-    def _many(self, ids: builtins.list[str]) -> builtins.list[dict[str, Any] | None]:
+    def _many(self, ids: builtins.list[str]) -> builtins.list[Job | None]:
         pipe = self.r.pipeline(transaction=False)
         for job_id in ids:
             pipe.hgetall(self.keys.job(job_id))
@@ -89,5 +90,5 @@ class JobReads:
         cutoff = now() - self.limits.retention_s
         return self.r.zremrangebyscore(self.keys.jobs, "-inf", cutoff)
 
-    def is_active(self, job: dict[str, Any]) -> bool:
+    def is_active(self, job: Job) -> bool:
         return job["state"] in ACTIVE

@@ -13,6 +13,7 @@ from roundhouse.core import scripts
 from roundhouse.core.errors import Conflict, InvalidRequest
 from roundhouse.core.job_purge import JobPurge
 from roundhouse.core.job_reads import JobReads
+from roundhouse.core.job_types import Job
 from roundhouse.core.keys import Keys
 from roundhouse.core.metrics import Metrics
 from roundhouse.core.models import (
@@ -57,7 +58,7 @@ class JobStore(JobReads, JobPurge):
         pausable: bool = False,
         message: str = "Queued",
         job_id: str | None = None,
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[Job, bool]:
         """Make a queued job; with `dedup`, a live job owning that artifact is returned instead."""
         job_id = job_id or new_job_id()
         ts = now()
@@ -118,7 +119,7 @@ class JobStore(JobReads, JobPurge):
         allowed: tuple[str, ...] = (),
         mode: str = "",
         event: dict[str, Any] | None = None,
-        snapshot: dict[str, Any] | None = None,
+        snapshot: Job | None = None,
         run: str = "",
     ) -> int | None:
         """Apply `fields` and emit their event if the job is in an `allowed` state; seq or None.
@@ -129,12 +130,11 @@ class JobStore(JobReads, JobPurge):
         fields = {**fields, "updated_at": now()}
         if event is None:
             event = job_event(
-                {**(snapshot or {}), "id": job_id, **fields},
+                {**dict(snapshot or {}), "id": job_id, **fields},
                 event="state" if "state" in fields else "progress",
             )
-        dedup_key = ""
-        if mode == "terminal" and snapshot and snapshot.get("dedup"):
-            dedup_key = self.keys.dedup(snapshot["dedup"])
+        dedup = snapshot.get("dedup") if mode == "terminal" and snapshot else None
+        dedup_key = self.keys.dedup(dedup) if dedup else ""
         out = self._emit(
             keys=[
                 self.keys.job(job_id),
@@ -159,7 +159,7 @@ class JobStore(JobReads, JobPurge):
         )
         return int(out[0]) if out else None
 
-    def request_stop(self, job_id: str, action: str) -> dict[str, Any]:
+    def request_stop(self, job_id: str, action: str) -> Job:
         """Cancel or pause: a queued/paused job stops at once, a running one is told to."""
         if action not in _STOP_ACTIONS:
             raise InvalidRequest(f"Unknown action {action!r}.", hint="Use cancel or pause.")
@@ -202,7 +202,7 @@ class JobStore(JobReads, JobPurge):
         fields: dict[str, Any],
         *,
         allowed: tuple[str, ...] = (JobState.RUNNING,),
-        snapshot: dict[str, Any] | None = None,
+        snapshot: Job | None = None,
         run: str = "",
     ) -> int | None:
         """Move a job to a terminal state, releasing its dedup key and running slot."""

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
+
+from roundhouse.core.job_types import Job
 
 
 class JobState(StrEnum):
@@ -85,7 +88,7 @@ def encode_fields(fields: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def decode_job(raw: dict[str, str]) -> dict[str, Any]:
+def decode_job(raw: dict[str, str]) -> Job:
     """A job hash as the API shows it: numbers as numbers, JSON parsed, '' as None."""
     job: dict[str, Any] = {}
     for key, value in raw.items():
@@ -102,10 +105,10 @@ def decode_job(raw: dict[str, str]) -> dict[str, Any]:
             job[key] = value
     job.pop("cancel", None)
     job.pop("run", None)
-    return job
+    return cast(Job, job)
 
 
-def job_event(job: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def job_event(job: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
     """The DESIGN.md event for a job snapshot, plus extra fields (seq is added by Redis)."""
     event: dict[str, Any] = {"type": EventType.JOB.value}
     for key in EVENT_FIELDS:

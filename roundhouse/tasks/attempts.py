@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from roundhouse.core.errors import Conflict
+from roundhouse.core.job_types import Job
 from roundhouse.providers.base import Control
 
 T = TypeVar("T")
 BUSY = "already being downloaded"
 
 
-def had_earlier_attempt(job: dict[str, Any]) -> bool:
+def had_earlier_attempt(job: Job) -> bool:
     return int(job.get("attempts") or 1) > 1
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 import redis
 
 from roundhouse.core.errors import Cancelled, JobStopped, Paused
+from roundhouse.core.job_types import Job
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.models import JobState, job_event
 from roundhouse.tasks.rate import RateMeter
@@ -32,7 +33,7 @@ class JobControl:
     def __init__(
         self,
         store: JobStore,
-        job: dict[str, Any],
+        job: Job,
         run: str,
         *,
         interval_s: float = 0.1,
@@ -40,7 +41,7 @@ class JobControl:
     ) -> None:
         self.store, self.run, self.job_id = store, run, job["id"]
         self.interval_s, self.heartbeat_s = interval_s, heartbeat_s
-        self.snapshot = dict(job)
+        self.snapshot: Job = job.copy()
         self._lock = threading.Lock()
         self._pending: dict[str, Any] = {}
         self._held: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
@@ -66,7 +67,7 @@ class JobControl:
             urgent = (
                 stage is not None and stage != self.snapshot.get("stage")
             ) or not self._last_emit
-            self.snapshot.update(fields)
+            self.snapshot.update(cast(Job, fields))  # a partial job, extra fields included
             self._pending.update(fields)
             if urgent or time.monotonic() - self._last_emit >= self.interval_s:
                 self._flush()

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from roundhouse.core.job_types import Job
+
 #: the params that name what a job works on, in order of preference
 SUBJECT = ("model", "repo_id", "service", "file_id", "prompt")
 MAX_SUBJECT = 60
 
 
-def label(job: dict[str, Any]) -> str:
+def label(job: Job) -> str:
     """`ollama.pull llama3.2 @127.0.0.1:11434`: kind, subject, where it runs."""
     params = job.get("params") or {}
     parts = [str(job.get("kind", "?"))]
@@ -25,7 +27,7 @@ def label(job: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _where(job: dict[str, Any], params: dict[str, Any]) -> str:
+def _where(job: Job, params: dict[str, Any]) -> str:
     if isinstance(params.get("host"), str) and params["host"]:
         return params["host"]
     url = params.get("ollama_url")

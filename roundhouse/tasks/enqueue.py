@@ -6,6 +6,7 @@ from typing import Any
 
 from celery import Celery
 
+from roundhouse.core.job_types import Job
 from roundhouse.tasks import kinds
 from roundhouse.tasks.describe import label
 
@@ -17,7 +18,7 @@ def queue_for(kind: kinds.Kind, params: dict[str, Any], hostname: str) -> str:
     return kind.queue
 
 
-def enqueue(app: Celery, job: dict[str, Any], countdown: float | None = None) -> None:
+def enqueue(app: Celery, job: Job, countdown: float | None = None) -> None:
     """Only the id crosses the broker; `argsrepr` tells an operator what the job works on."""
     app.send_task(
         kinds.task_name(job["kind"]),

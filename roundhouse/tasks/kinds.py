@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from roundhouse.core.errors import InvalidRequest
+from roundhouse.core.job_types import Job
 from roundhouse.providers.base import Control
 
-Handler = Callable[[dict[str, Any], Control], Any]
-Admit = Callable[[dict[str, Any]], bool]
+Handler = Callable[[Job, Control], Any]
+Admit = Callable[[Job], bool]
 
 #: Queue names; "host" means the queue of the machine named in the job's params["host"].
 DEFAULT, DOWNLOADS, BEAM, HOST = "default", "downloads", "beam", "host"

@@ -10,8 +10,8 @@ Such a job keeps its claim for `host_grace_s`, and its bar says "host X unreacha
 from __future__ import annotations
 
 import time
-from typing import Any
 
+from roundhouse.core.job_types import Job
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.models import JobState, now
 from roundhouse.core.settings import Settings
@@ -28,7 +28,7 @@ def unreachable_message(host: str, since: float) -> str:
     return f"host {host} unreachable since {clock(since)}"
 
 
-def silent_since(store: JobStore, job: dict[str, Any], settings: Settings) -> float | None:
+def silent_since(store: JobStore, job: Job, settings: Settings) -> float | None:
     """The last beat of the job's host if that host has gone quiet, else None."""
     host = job.get("host")
     if not host or host == settings.hostname:
@@ -40,14 +40,14 @@ def silent_since(store: JobStore, job: dict[str, Any], settings: Settings) -> fl
     return last if now() - last > max(settings.stale_after_s / 2, MIN_QUIET_S) else None
 
 
-def hold(store: JobStore, job: dict[str, Any], since: float, settings: Settings) -> bool:
+def hold(store: JobStore, job: Job, since: float, settings: Settings) -> bool:
     """Keep the job's claim while its host's silence is within the grace; say so once."""
     if now() - since >= settings.host_grace_s:
         return False
     if not job.get("unreachable_since"):
         fields = {
             "unreachable_since": since,
-            "message": unreachable_message(job["host"], since),
+            "message": unreachable_message(job.get("host") or "?", since),
             "speed": None,
             "eta": None,
         }
@@ -55,7 +55,7 @@ def hold(store: JobStore, job: dict[str, Any], since: float, settings: Settings)
     return True
 
 
-def lost_note(job: dict[str, Any], since: float | None) -> str:
+def lost_note(job: Job, since: float | None) -> str:
     """What a recovered job's message adds when its host had gone quiet first."""
     since = since or job.get("unreachable_since")
     if not since:

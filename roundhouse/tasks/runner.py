@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from roundhouse.core.errors import AppError, Cancelled, NotFound, Paused
+from roundhouse.core.job_types import Job
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.metrics import Metrics
 from roundhouse.core.models import JobState, now
@@ -69,7 +70,7 @@ def run(job_id: str, store: JobStore, settings: Settings) -> Ending:
     return Ending(JobState.SUCCEEDED.value, fields["message"])
 
 
-def _not_claimed(job: dict[str, Any]) -> Ending:
+def _not_claimed(job: Job) -> Ending:
     """A duplicate delivery: report the job's final state if it has one, else nothing."""
     log.info("job %s is %s; ignoring a duplicate delivery", job["id"], job["state"])
     if job["state"] in _MIRRORED:
@@ -77,7 +78,7 @@ def _not_claimed(job: dict[str, Any]) -> Ending:
     return Ending(SKIP)
 
 
-def _claim(store: JobStore, job: dict[str, Any], token: str, settings: Settings) -> bool:
+def _claim(store: JobStore, job: Job, token: str, settings: Settings) -> bool:
     fields = {
         "state": JobState.RUNNING.value,
         "stage": "starting",
@@ -110,7 +111,7 @@ def _success_fields(result: Any) -> dict[str, Any]:
 
 
 def _record_failure(
-    store: JobStore, job: dict[str, Any], token: str, exc: Exception, settings: Settings
+    store: JobStore, job: Job, token: str, exc: Exception, settings: Settings
 ) -> Ending:
     job_id = job["id"]
     if isinstance(exc, Deferred):

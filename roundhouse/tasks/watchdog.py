@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
 
 from roundhouse.core.hosts import Hosts
+from roundhouse.core.job_types import Job
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.models import JobState, now
 from roundhouse.core.settings import Settings
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 #: A worker that has not beaten for this long is not counted as live (/healthz, the grid).
 WORKER_FRESH_S = 10.0
-Enqueue = Callable[[dict[str, Any]], None]
+Enqueue = Callable[[Job], None]
 LOST = (
     "Worker lost: the worker running this job stopped (crashed, was killed or lost its connection)"
 )

@@ -15,6 +15,7 @@ from roundhouse.api.remote_ollama import host_ollama_answers
 from roundhouse.api.submit import accepted, submit
 from roundhouse.core import feed
 from roundhouse.core.errors import Conflict, InvalidRequest, NotFound
+from roundhouse.core.job_types import Job
 from roundhouse.core.slots import Slots, waiting_message
 from roundhouse.providers import catalog
 from roundhouse.providers.ollama import OllamaClient, names
@@ -88,9 +89,7 @@ def _model_param(body: dict[str, Any]) -> str:
         raise InvalidRequest(exc.message, hint=names.GRAMMAR, field="model") from None
 
 
-def start_pull(
-    model: str, update: bool = False, host: str | None = None
-) -> tuple[dict[str, Any], bool]:
+def start_pull(model: str, update: bool = False, host: str | None = None) -> tuple[Job, bool]:
     """A pull job for `model` (or the running one it joins), its place in line shown at once.
 
     With `host` it runs on that host's queue, into that host's own Ollama.
@@ -107,9 +106,10 @@ def start_pull(
         slots = Slots(svc.redis, svc.keys, pool, s.ollama_max_pulls, s.stale_after_s)
         place = slots.place(job["id"])
         if place:
-            fields = {"message": waiting_message(place), "place": place}
+            message = waiting_message(place)
+            fields = {"message": message, "place": place}
             svc.jobs.update(job["id"], fields, allowed=("queued",), snapshot=job)
-            job = {**job, **fields}
+            job = {**job, "message": message, "place": place}
     return job, created
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from celery import signals
 
+from roundhouse.core.job_types import Job
 from roundhouse.core.media import MediaStore, keep_beam_image
 from roundhouse.core.providers import ProviderStore
 from roundhouse.providers.base import Control
@@ -27,7 +28,7 @@ KIND = "beam.search"
 
 
 @job_kind(KIND, queue=BEAM)
-def search(job: dict[str, Any], control: Control) -> dict[str, Any]:
+def search(job: Job, control: Control) -> dict[str, Any]:
     """Take the provider snapshot now, then search with it."""
     settings = context.settings()
     snapshot = ProviderStore(context.client(), context.keys(), settings).current()
@@ -41,7 +42,7 @@ def search(job: dict[str, Any], control: Control) -> dict[str, Any]:
 
 
 def search_with(
-    job: dict[str, Any],
+    job: Job,
     control: Control,
     snapshot: dict[str, Any],
     media_dir: Path,

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from roundhouse.core.errors import InvalidRequest, ProviderError
+from roundhouse.core.job_types import Job
 from roundhouse.providers.base import Control
 from roundhouse.tasks.kinds import job_kind
 
@@ -39,7 +40,7 @@ def validate(params: dict[str, Any]) -> dict[str, Any]:
 
 
 @job_kind("demo.count", resumable=True, pausable=True)
-def count(job: dict[str, Any], control: Control) -> dict[str, Any]:
+def count(job: Job, control: Control) -> dict[str, Any]:
     """Count to `steps`, one step per `interval`, resuming after the last recorded step."""
     params = job["params"]
     steps, interval = params["steps"], params["interval"]

@@ -14,6 +14,7 @@ from roundhouse.core import feed
 from roundhouse.core.disk import DiskReservations
 from roundhouse.core.downloads import Downloads
 from roundhouse.core.errors import AppError, NotFound
+from roundhouse.core.job_types import Job
 from roundhouse.core.metrics import Metrics
 from roundhouse.core.models import now
 from roundhouse.providers.base import Control
@@ -41,7 +42,7 @@ def _announce(action: str, **data: Any) -> None:
     feed.publish(context.client(), context.keys(), "models", body, s.feed_max)
 
 
-def fetch(job: dict[str, Any], stages: st.Stages) -> tuple[dict[str, Any], list[Path]]:
+def fetch(job: Job, stages: st.Stages) -> tuple[dict[str, Any], list[Path]]:
     """check (fresh metadata, disk reserved) -> download (resumes) -> verify; records the file."""
     s, p = context.settings(), job["params"]
     repo, host = p["repo_id"], p.get("host") or s.hostname
@@ -94,7 +95,7 @@ def fetch(job: dict[str, Any], stages: st.Stages) -> tuple[dict[str, Any], list[
 
 
 def install_into(
-    job: dict[str, Any], stages: st.Stages, record: dict[str, Any], paths: list[Path]
+    job: Job, stages: st.Stages, record: dict[str, Any], paths: list[Path]
 ) -> dict[str, Any]:
     """import into each target, confirm it is listed, then one test prompt per target."""
     s, p = context.settings(), job["params"]
@@ -156,7 +157,7 @@ def import_one(
 
 
 @job_kind("model.install", queue=HOST, resumable=True, pausable=True)
-def install(job: dict[str, Any], control: Control) -> dict[str, Any]:
+def install(job: Job, control: Control) -> dict[str, Any]:
     """Download, verify, import into Ollama and/or LM Studio, and test: one job, one bar."""
     stages = st.Stages(control, INSTALL)
     stages.enter("check", "Checking " + " and ".join(job["params"]["targets"]))
@@ -166,7 +167,7 @@ def install(job: dict[str, Any], control: Control) -> dict[str, Any]:
 
 
 @job_kind("hf.download", queue=HOST, resumable=True, pausable=True)
-def download(job: dict[str, Any], control: Control) -> dict[str, Any]:
+def download(job: Job, control: Control) -> dict[str, Any]:
     """Download and verify only (several files of one repo: one aggregated bar)."""
     record, paths = fetch(job, st.Stages(control, DOWNLOAD))
     size = sum(f["size"] for f in record["files"])
@@ -205,7 +206,7 @@ def existing(p: dict[str, Any]) -> tuple[dict[str, Any], list[Path]]:
 
 
 @job_kind("model.import", queue=HOST, resumable=True)
-def import_file(job: dict[str, Any], control: Control) -> dict[str, Any]:
+def import_file(job: Job, control: Control) -> dict[str, Any]:
     """An already downloaded GGUF into Ollama and/or LM Studio, confirmed and tested."""
     stages = st.Stages(control, IMPORT)
     record, paths = existing(job["params"])

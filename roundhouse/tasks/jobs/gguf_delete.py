@@ -10,6 +10,7 @@ from typing import Any
 
 from roundhouse.core import feed
 from roundhouse.core.downloads import Downloads
+from roundhouse.core.job_types import Job
 from roundhouse.providers.base import Control
 from roundhouse.tasks import context
 from roundhouse.tasks.jobs import gguf_files
@@ -23,7 +24,7 @@ def dedup_key(file_id: str) -> str:
 
 
 @job_kind(KIND, queue=HOST)
-def delete(job: dict[str, Any], control: Control) -> dict[str, Any]:
+def delete(job: Job, control: Control) -> dict[str, Any]:
     """Remove the record's files (and parts) from this host's models folder, then the record."""
     s, file_id = context.settings(), job["params"]["file_id"]
     control.report(stage="delete", message=f"Removing downloaded files on {s.hostname}")

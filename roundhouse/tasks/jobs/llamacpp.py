@@ -12,6 +12,7 @@ from typing import Any
 
 from roundhouse.core import envfile
 from roundhouse.core.errors import AppError, Conflict, VerificationFailed
+from roundhouse.core.job_types import Job
 from roundhouse.core.providers import Choice, ProviderStore, env_values
 from roundhouse.providers.base import Control
 from roundhouse.providers.generation import build_llm, probe_llm
@@ -29,7 +30,7 @@ def setup_dedup(host: str) -> str:
 
 
 @job_kind("llamacpp.setup", queue=HOST)
-def setup(job: dict[str, Any], control: Control) -> dict[str, Any]:
+def setup(job: Job, control: Control) -> dict[str, Any]:
     """Build llama-cpp-python[server] into <data dir>/llamacpp/venv (skipped when it is there)."""
     s = context.settings()
     if s.llamacpp_command.strip():
@@ -85,10 +86,10 @@ def verify(model: str, control: Control) -> dict[str, Any]:
 
 
 @job_kind("llamacpp.switch", queue=HOST)
-def switch(job: dict[str, Any], control: Control) -> dict[str, Any]:
+def switch(job: Job, control: Control) -> dict[str, Any]:
     """Serve the GGUF (start, or restart on it), verify it answers, then switch every role."""
     s, p = context.settings(), job["params"]
-    start = {"id": job["id"], "params": {"service": NAME, "model": p["model"]}}
+    start: Job = {**job, "params": {"service": NAME, "model": p["model"]}}
     served = services.start(start, _Loading(control))
     name = (served.get("model") or {}).get("name") or p["name"]
     verification = verify(name, control) if p.get("verify", True) else None

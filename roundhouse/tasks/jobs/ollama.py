@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from roundhouse.core import feed
+from roundhouse.core.job_types import Job
 from roundhouse.core.metrics import Metrics
 from roundhouse.core.models import JobState
 from roundhouse.core.slots import Slots, waiting_message
@@ -75,7 +76,7 @@ def publish_models(action: str, model: str, url: str) -> None:
     feed.publish(context.client(), context.keys(), "models", body, context.settings().feed_max)
 
 
-def back_in_line(job: dict[str, Any], control: Control, place: int) -> None:
+def back_in_line(job: Job, control: Control, place: int) -> None:
     """queued again with the place shown; raises BackInLine (the task retries later)."""
     store = context.jobs()
     run = getattr(control, "run", "") or store.r.hget(store.keys.job(job["id"]), "run") or ""
@@ -90,7 +91,7 @@ def back_in_line(job: dict[str, Any], control: Control, place: int) -> None:
     raise BackInLine(waiting_message(place))
 
 
-def resend(job: dict[str, Any]) -> None:
+def resend(job: Job) -> None:
     """Deliver a waiting pull's task now (its pending retry is then a duplicate, ignored)."""
     from roundhouse.tasks.app import celery  # the worker's app, loaded by now
 
@@ -148,7 +149,7 @@ def _size(n: int) -> str:
     return f"{value} B"
 
 
-def admit(job: dict[str, Any]) -> bool:
+def admit(job: Job) -> bool:
     """Before the claim: a pull whose turn has not come stays `queued` (no claim, no attempt
     counted) with its place shown, and is sent again shortly."""
     place = slots_for(*target(job["params"])).place(job["id"])
@@ -161,7 +162,7 @@ def admit(job: dict[str, Any]) -> bool:
 
 
 @job_kind(KIND, queue=DOWNLOADS, resumable=True, pausable=True, admit=admit)
-def pull(job: dict[str, Any], control: Control) -> dict[str, Any]:
+def pull(job: Job, control: Control) -> dict[str, Any]:
     """Wait for a slot, then stream POST /api/pull; cancel/pause close the stream (Ollama keeps
     the bytes, so the next pull resumes)."""
     params = job["params"]

@@ -12,6 +12,7 @@ import time
 from functools import cache
 from typing import Any
 
+from roundhouse.core.job_types import Job
 from roundhouse.core.providers import ProviderStore
 from roundhouse.providers.base import Control
 from roundhouse.tasks import context
@@ -40,7 +41,7 @@ def take(control: Control) -> dict[str, Any]:
 
 
 @job_kind("providers.snapshot")
-def snapshot(job: dict[str, Any], control: Control) -> dict[str, Any]:
+def snapshot(job: Job, control: Control) -> dict[str, Any]:
     """Read the snapshot and report what was seen, with the wall time it was read."""
     read_at = time.time()
     snap = take(control)

@@ -16,6 +16,7 @@ from celery import signals
 
 from roundhouse.core.downloads import Downloads
 from roundhouse.core.errors import AppError, Cancelled, Conflict
+from roundhouse.core.job_types import Job
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.models import TERMINAL
 from roundhouse.core.services import ServiceStore, machine_view
@@ -60,7 +61,7 @@ def _answer(out: dict[str, Any], host: str) -> dict[str, Any]:
 
 
 @job_kind("service.start", queue=HOST)
-def start(job: dict[str, Any], control: Control) -> dict[str, Any]:
+def start(job: Job, control: Control) -> dict[str, Any]:
     """Start the service here unless it already runs; wait until it is healthy."""
     s, services = context.settings(), store()
     host, spec = s.hostname, lookup(catalog(s), job["params"]["service"])
@@ -133,7 +134,7 @@ def _record_failure(services: ServiceStore, host: str, spec: ServiceSpec, exc: E
 
 
 @job_kind("service.stop", queue=HOST)
-def stop(job: dict[str, Any], control: Control) -> dict[str, Any]:
+def stop(job: Job, control: Control) -> dict[str, Any]:
     """SIGTERM, wait, SIGKILL what we started; nothing to stop is fine; not ours is refused."""
     s, services = context.settings(), store()
     host, spec = s.hostname, lookup(catalog(s), job["params"]["service"])
