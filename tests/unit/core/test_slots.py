@@ -10,7 +10,7 @@ import pytest
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.keys import Keys
 from roundhouse.core.models import JobState
-from roundhouse.core.slots import Slots, ordinal, waiting_message
+from roundhouse.core.slots import HEAD, Slots, ordinal, waiting_message
 
 
 @pytest.fixture
@@ -105,3 +105,13 @@ def test_ordinals(n: int, text: str) -> None:
 
 def test_waiting_message() -> None:
     assert waiting_message(2) == "Waiting for a download slot (2nd in line)"
+
+
+def test_a_long_line_counts_places_by_rank_behind_the_head(store: JobStore, slots: Slots) -> None:
+    a, b = running(store), running(store)
+    slots.acquire(a), slots.acquire(b)
+    line = [store.create("demo.count", {})[0]["id"] for _ in range(HEAD + 10)]
+    assert [slots.place(j) for j in line] == list(range(1, HEAD + 11))
+    store.finish(line[0], JobState.CANCELLED, {}, allowed=("queued",))  # dropped on next look
+    assert slots.place(line[-1]) == HEAD + 9 and line[0] not in slots.waiting()
+    assert slots.place(line[1]) == 1
