@@ -9,7 +9,8 @@ needs `Authorization: Bearer <api_key>` unless api_key is None; a wrong key gets
 - a request containing "Write N refined" and a "Prompt: <p>" line (beam search's template) gets
   N prompts `"<p>, vivid ... take k"` with k-1 extra "vivid"s (so later ones score higher), as a
   JSON list or numbered lines (`list_style` = json | numbered | bulleted).
-- anything else gets "OK" if it asks for OK, else an echo, cut to max_tokens words.
+- anything else gets "OK" if it asks for OK, else an echo, cut to max_tokens words (or `reply`,
+  whatever was asked, when given: "" is a model that answers nothing).
 Knobs shared by every fake (latency, fail_nth, fail_next, down) live in tests/fakes/loopback.py.
 Run it: `python -m tests.fakes.openai --port 8100 --api-key sk-test [--latency 0.2]`.
 """
@@ -52,6 +53,7 @@ class FakeOpenAI(LoopbackService):
         vision_style: str = "json",
         image_size: int | None = 64,
         served_model: str | None = None,
+        reply: str | None = None,
         **knobs: Any,
     ) -> None:
         super().__init__(**knobs)
@@ -61,6 +63,7 @@ class FakeOpenAI(LoopbackService):
         self.vision_style = vision_style
         self.image_size = image_size  # None: render at the requested size
         self.served_model = served_model  # LM Studio quirk: one loaded model answers everything
+        self.reply = reply  # every chat answer, e.g. "" as a model with no chat template gives
 
     def routes(self) -> dict[tuple[str, str], Any]:
         return {
@@ -185,6 +188,8 @@ class FakeOpenAI(LoopbackService):
         text, has_image = _flatten(messages)
         if has_image:
             return self._vision(text), "stop"
+        if self.reply is not None:
+            return self.reply, "stop"
         refine = _REFINE.search(text)
         base = _PROMPT_LINE.search(text)
         if refine and base:

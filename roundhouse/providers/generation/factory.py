@@ -114,6 +114,8 @@ def probe_llm(llm: LLM, deadline_s: float = 15.0) -> dict[str, Any]:
             hint=f"load '{llm.model}' in LM Studio (`lms load {llm.model}`)",
             role="llm",
         )
+    if not reply.text.strip():
+        raise empty_reply(llm, reply.finish_reason)
     return {
         "provider": llm.provider,
         "model": llm.model,
@@ -122,6 +124,21 @@ def probe_llm(llm: LLM, deadline_s: float = 15.0) -> dict[str, Any]:
         "finish_reason": reply.finish_reason,
         "latency_ms": round((time.monotonic() - started) * 1000),
     }
+
+
+def empty_reply(llm: LLM, finish_reason: str | None) -> ProviderError:
+    """A reply with no text is no proof the model can chat: say what came back and what not."""
+    why = f" (finish_reason {finish_reason!r})" if finish_reason else ""
+    return ProviderError(
+        DISPLAY.get(llm.provider, llm.provider),
+        f"'{llm.model}' answered the test prompt ({PROBE_PROMPT!r}) with no text{why}; "
+        "expected a reply such as 'OK'",
+        hint="A model without a chat template, or one that spends its first "
+        f"{PROBE_MAX_TOKENS} tokens thinking, answers nothing; pick another model, or switch "
+        'with "verify": false to skip the test prompt',
+        role="llm",
+        empty_reply=True,
+    )
 
 
 def _config(

@@ -206,6 +206,22 @@ def test_failed_test_prompt_is_a_422_and_the_old_state_stays(
     assert version(client) == 0 and client.get("/api/providers/history").json["history"] == []
 
 
+def test_an_empty_reply_to_the_test_prompt_is_a_422_naming_it(
+    client: FlaskClient, compat: FakeOpenAI
+) -> None:
+    compat.reply = ""  # a model without a chat template answers nothing
+    r = client.post(
+        "/api/providers/switch",
+        json={"llm": {"provider": "openai-compatible", "model": "solo-model"}},
+    )
+    assert r.status_code == 422, r.json
+    assert "'solo-model' answered the test prompt" in r.json["message"]
+    assert "with no text (finish_reason 'stop'); expected a reply such as 'OK'" in r.json["message"]
+    assert '"verify": false' in r.json["hint"] and r.json["verification"]["ok"] is False
+    assert client.get("/api/providers/status").json["active"]["llm"]["provider"] == "openai"
+    assert version(client) == 0
+
+
 def test_verify_false_skips_the_prompt(client: FlaskClient, compat: FakeOpenAI) -> None:
     r = client.post(
         "/api/providers/switch",

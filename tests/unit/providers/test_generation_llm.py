@@ -114,6 +114,23 @@ def test_probe_catches_lmstudio_answering_with_another_model() -> None:
     assert "lms load qwen2.5-7b-instruct" in (err.value.hint or "")
 
 
+@pytest.mark.parametrize("reply", ["", "  \n "])
+def test_probe_refuses_a_reply_with_no_text(reply: str) -> None:
+    fake = FakeOpenAI(api_key=None, models=("m",), reply=reply)
+    with fake, pytest.raises(ProviderError) as err:
+        probe_llm(llm_for("openai-compatible", fake.url, "m"))
+    assert err.value.message == (
+        "OpenAI-compatible server: 'm' answered the test prompt ('Reply with the single word "
+        "OK.') with no text (finish_reason 'stop'); expected a reply such as 'OK'"
+    )
+    assert err.value.details["empty_reply"] is True
+
+
+def test_probe_keeps_any_reply_with_text_for_the_user_to_judge() -> None:
+    with FakeOpenAI(api_key=None, models=("m",), reply="Sure thing!") as fake:
+        assert probe_llm(llm_for("openai-compatible", fake.url, "m"))["answer"] == "Sure thing!"
+
+
 def test_probe_respects_its_deadline() -> None:
     with FakeOpenAI(latency=1.0) as fake:
         llm = llm_for("openai", fake.url, "gpt-4o-mini", api_key="sk-test")
