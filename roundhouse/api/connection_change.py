@@ -27,8 +27,6 @@ from roundhouse.core.connection_catalog import (
 from roundhouse.core.connections import ConnectionStore, describe
 from roundhouse.core.errors import AppError, InvalidRequest, VerificationFailed
 from roundhouse.core.settings import Settings
-from roundhouse.providers.health import check as check_target
-from roundhouse.providers.health import openai_target
 from roundhouse.providers.hf.whoami import whoami
 
 FIELDS = {"url", "key", "reset", "persist", "by"}
@@ -78,10 +76,7 @@ def probe(conn: Connection, settings: Settings) -> dict[str, Any]:
     """Test the connection with `settings`: the verdict, ok or not, in the provider's words."""
     if conn.name == "huggingface":
         return whoami(settings.hf_endpoint, settings.hf_token, settings.health_timeout_s)
-    if conn.name == "openai":
-        target = openai_target(settings.openai_base_url, settings.openai_api_key)
-        return check_target(target, settings.health_timeout_s)
-    return health.check(settings, [conn.name])[conn.name]
+    return health.check(settings, [conn.name])[conn.name]  # OpenAI's too: /v1/models, keyed
 
 
 def refusal(conn: Connection, verdict: dict[str, Any], secrets: list[str]) -> VerificationFailed:
@@ -130,8 +125,9 @@ def change(svc: Services, name: str, body: dict[str, Any], by: str) -> dict[str,
         _save(svc, conn, values, store, by)
     else:
         store.change(conn, values, by=by, feed_max=svc.settings.feed_max)
-    if (conn.url_field in values or conn.name == "openai-compatible") and "reset" not in verdict:
-        health.cache(svc).record({conn.name: verdict})
+    if conn.name != "huggingface":  # the health badges show the new address or key at once
+        fresh = health.check(new, [conn.name])[conn.name] if "reset" in verdict else verdict
+        health.cache(svc).record({conn.name: fresh})
     test = {
         k: scrub(str(v), secrets) if isinstance(v, str) else v
         for k, v in verdict.items()

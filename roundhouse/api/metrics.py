@@ -24,7 +24,7 @@ from prometheus_client.core import (
 )
 
 from roundhouse.api import provider_health
-from roundhouse.api.deps import Services
+from roundhouse.api.deps import Services, services
 from roundhouse.core.metrics import DURATION_BUCKETS, LAG_BUCKETS_MS, Metrics
 from roundhouse.tasks import kinds
 
@@ -92,7 +92,8 @@ class Collector:
             "1 when the service's last health check passed, else 0",
             labels=["service"],
         )
-        for name, verdict in sorted(provider_health.cached(self.svc).results.items()):
+        # this scrape's settings (the connections overlay as it is now), not the first scrape's
+        for name, verdict in sorted(provider_health.cached(services()).results.items()):
             up.add_metric([name], 1 if verdict.get("ok") else 0)
         return up
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from roundhouse.api.deps import Services
@@ -33,17 +34,26 @@ NOT_CHAT = (
 )
 #: How long past the check timeout a lock holder may take before another process takes over.
 LOCK_SLACK_S = 2.0
+#: The settings a health target is made of.
+TARGET_FIELDS = (*CATALOG_FIELDS, "compat_api_key", "openai_base_url", "openai_api_key")
 
 
 def targets(settings: Settings) -> dict[str, Target]:
     """Every service we can check: the local services catalog plus OpenAI."""
-    catalog = build_catalog(**{name: getattr(settings, name) for name in CATALOG_FIELDS})
+    return dict(_targets(tuple(getattr(settings, name) for name in TARGET_FIELDS)))
+
+
+@lru_cache(maxsize=16)
+def _targets(values: tuple[Any, ...]) -> dict[str, Target]:
+    """Built once per distinct settings (the catalog looks for llama.cpp's engine on disk)."""
+    given = dict(zip(TARGET_FIELDS, values, strict=True))
+    catalog = build_catalog(**{name: given[name] for name in CATALOG_FIELDS})
     found = {name: target_for(spec) for name, spec in catalog.items()}
-    if settings.compat_api_key:
+    if given["compat_api_key"]:
         found["openai-compatible"] = replace(
-            found["openai-compatible"], api_key=settings.compat_api_key
+            found["openai-compatible"], api_key=given["compat_api_key"]
         )
-    found["openai"] = openai_target(settings.openai_base_url, settings.openai_api_key)
+    found["openai"] = openai_target(given["openai_base_url"], given["openai_api_key"])
     return found
 
 
@@ -76,7 +86,8 @@ def cache(svc: Services) -> HealthCache:
 def current(svc: Services, *, refresh: bool = False) -> Cached:
     """Fresh health: cached, or checked once across all processes (others wait briefly)."""
     wait_s = svc.settings.health_timeout_s + 1.0
-    return cache(svc).get(lambda: check(svc.settings), refresh=refresh, wait_s=wait_s)
+    found = cache(svc).get(lambda: check(svc.settings), refresh=refresh, wait_s=wait_s)
+    return settled(svc, found)
 
 
 def cached(svc: Services) -> Cached:
@@ -84,6 +95,21 @@ def cached(svc: Services) -> Cached:
     found = cache(svc).read()
     if not found.fresh:
         refresh_behind(svc)
+    return settled(svc, found)
+
+
+def moved(settings: Settings, results: Results) -> list[str]:
+    """Services whose cached verdict was taken at another address than their settings name now:
+    a URL changed since (a check begun before the change may even finish after it)."""
+    now = {name: target.url for name, target in targets(settings).items()}
+    return sorted(n for n, v in results.items() if n in now and (v.get("url") or "") != now[n])
+
+
+def settled(svc: Services, found: Cached) -> Cached:
+    """`found`, with any service whose address moved checked again now (bounded, rare)."""
+    names = moved(svc.settings, found.results)
+    if names:
+        found.results.update(check_now(svc, names))
     return found
 
 

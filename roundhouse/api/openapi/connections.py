@@ -82,7 +82,8 @@ def paths() -> dict[str, Any]:
         "/api/connections/{name}": {
             "post": op(
                 "Set or reset a URL and/or key; tested against the service before it is saved "
-                "(422 with the provider's words changes nothing)",
+                "(422 with the provider's words changes nothing); the service's health shows "
+                "the new address or key at once (a reset is checked at the default)",
                 TAG,
                 {"200": json_ok(CHANGED)},
                 "400",

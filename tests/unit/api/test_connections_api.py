@@ -11,6 +11,8 @@ from dotenv import dotenv_values
 from flask.testing import FlaskClient
 
 from roundhouse.api import create_app
+from roundhouse.core.health_cache import HealthCache
+from roundhouse.core.keys import Keys
 from roundhouse.core.settings import Settings
 from tests.fakes.hub import FakeHub
 from tests.fakes.ollama import FakeOllama
@@ -86,6 +88,54 @@ def test_a_new_ollama_url_is_tested_saved_and_used_by_the_next_request(
     assert event["type"] == "connections" and event["name"] == "ollama"
     r = client.post("/api/connections/ollama", json={"reset": ["url"]})
     assert r.status_code == 200 and r.json["connection"]["url"] == fakes["first"].url
+
+
+def test_health_never_shows_the_old_address_after_a_url_change(
+    client: FlaskClient, fakes: dict, settings: Settings, fake_redis
+) -> None:  # type: ignore[no-untyped-def]
+    first, second = fakes["first"].url, fakes["second"].url
+    assert client.get("/api/providers/health").json["services"]["ollama"]["url"] == (
+        first + "/api/tags"
+    )  # the cache is fresh, at the old address
+    assert client.post("/api/connections/ollama", json={"url": second}).status_code == 200
+    # a full check begun before the change, with the old address, lands after it
+    stale = {"ollama": {"ok": True, "url": first + "/api/tags", "models": ["llama3.2:latest"]}}
+    cache = HealthCache(fake_redis, Keys(settings.key_prefix), ttl_s=60, lock_s=3, feed_cap=100)
+    cache.record(stale, full=True)
+    for path in ("/api/providers/status", "/api/providers/health"):
+        body = client.get(path).json
+        shown = (body.get("health") or body.get("services"))["ollama"]
+        assert shown["url"] == second + "/api/tags" and "mistral:latest" in shown["models"], path
+    # a reset is not tested, but the health shows the default's address again at once
+    assert client.post("/api/connections/ollama", json={"reset": ["url"]}).status_code == 200
+    assert cache.read().results["ollama"]["url"] == first + "/api/tags"
+    shown = client.get("/api/providers/status").json["health"]["ollama"]
+    assert shown["url"] == first + "/api/tags" and "llama3.2:latest" in shown["models"]
+
+
+def test_a_metrics_scrape_after_a_url_change_keeps_the_new_addresses_health(
+    client: FlaskClient, fakes: dict, settings: Settings, fake_redis
+) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/metrics").status_code == 200  # the collector is made on the first one
+    r = client.post("/api/connections/ollama", json={"url": fakes["second"].url})
+    assert r.status_code == 200
+    assert "roundhouse_service_up" in client.get("/metrics").get_data(as_text=True)
+    cache = HealthCache(fake_redis, Keys(settings.key_prefix), ttl_s=60, lock_s=3, feed_cap=100)
+    assert cache.read().results["ollama"]["url"] == fakes["second"].url + "/api/tags"
+
+
+def test_a_new_openai_key_shows_in_its_health_at_once(
+    client: FlaskClient, settings: Settings, fake_redis
+) -> None:  # type: ignore[no-untyped-def]
+    cache = HealthCache(fake_redis, Keys(settings.key_prefix), ttl_s=60, lock_s=3, feed_cap=100)
+    url = client.get("/api/providers/health").json["services"]["openai"]["url"]
+    cache.record({"openai": {"ok": False, "url": url, "error": "no API key configured"}})
+    assert client.get("/api/providers/status").json["health"]["openai"]["ok"] is False
+    r = client.post("/api/connections/openai", json={"key": GOOD_KEY})
+    assert r.status_code == 200, r.json
+    shown = client.get("/api/providers/status").json["health"]["openai"]
+    assert shown["ok"] is True and "gpt-4o-mini" in shown["models"]
+    assert "dall-e-3" not in shown["models"]  # the health check's own list: chat models only
 
 
 def test_a_dead_url_is_refused_with_the_reason_and_changes_nothing(
