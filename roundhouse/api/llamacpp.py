@@ -18,6 +18,7 @@ from roundhouse.core.services import ServiceStore
 from roundhouse.providers import health
 from roundhouse.providers.llamacpp import engine
 from roundhouse.providers.services.catalog import ServiceSpec
+from roundhouse.providers.services.ports import check_port
 from roundhouse.tasks.jobs import llamacpp_serve
 from roundhouse.tasks.jobs.llamacpp import setup_dedup
 from roundhouse.tasks.jobs.services import catalog, start_dedup
@@ -59,7 +60,15 @@ def start_params(svc: Services, spec: ServiceSpec, host: str, raw: Any) -> dict[
     entry = _entry(svc)
     pid = entry.get("pid") if entry.get("state") == "running" else None
     _, served = llamacpp_serve.prepare(svc.settings, spec, wanted, _records(svc), pid)
+    port_free(spec, entry)
     return {"model": served["file_id"]}
+
+
+def port_free(spec: ServiceSpec, entry: dict[str, Any]) -> None:
+    """No server Roundhouse did not start holds the port: a 409 naming it now, not a failed job."""
+    ours = entry.get("state") == "running" and entry.get("record")
+    if spec.local and not ours:
+        check_port(spec)  # llama.cpp adopts nothing: anything listening is refused
 
 
 def models(svc: Services) -> list[dict[str, Any]]:
@@ -128,6 +137,7 @@ def switch_job(
     same = running and (entry.get("model") or {}).get("file_id") == served["file_id"]
     if same and health.check(health.target_for(spec), s.health_timeout_s)["ok"]:
         return None, _renamed(body, served["name"])
+    port_free(spec, entry)
     others = {role: w for role, w in wanted.items() if role != "llm"}
     changes = plan(svc, others) if others else {}
     persist = bool(_flag(body, "persist"))

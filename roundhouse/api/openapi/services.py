@@ -91,8 +91,8 @@ def paths(service_names: list[str]) -> dict[str, Any]:
         "/api/providers/services/start": {
             "post": op(
                 "Start a catalog service (a service.start job on that host's queue); llamacpp "
-                "serves the GGUF named by model (409: not on disk, too big for free RAM, or the "
-                "engine is not set up)",
+                "serves the GGUF named by model (409: not on disk, too big for free RAM, the "
+                "engine is not set up, or its port is held by a server Roundhouse did not start)",
                 TAG,
                 {"202": accepted()},
                 "400",

@@ -56,6 +56,10 @@ class ServiceSpec:
     env: dict[str, str] = field(default_factory=dict)
     stop_argv: tuple[str, ...] = ()  # for launchers that hand the server to another process
     setting: str = ""  # the setting that holds the command, named in error messages
+    url_setting: str = ""  # the setting that holds its address (and so its port)
+    #: A healthy server already on the port counts as this service (not for llama.cpp, whose
+    #: GGUF is chosen per start: a server it did not start serves who knows what).
+    adopts: bool = True
 
     @property
     def configured(self) -> bool:
@@ -105,6 +109,7 @@ def _spec(
     *,
     env: dict[str, str] | None = None,
     stop_argv: tuple[str, ...] = (),
+    url_setting: str = "",
 ) -> ServiceSpec:
     host, port = split_url(base_url) if base_url else ("", 0)
     return ServiceSpec(
@@ -121,6 +126,7 @@ def _spec(
         env=env or {},
         stop_argv=stop_argv,
         setting=setting,
+        url_setting=url_setting,
     )
 
 
@@ -157,6 +163,7 @@ def build_catalog(
             "Install Ollama from https://ollama.com/download",
             "ROUNDHOUSE_OLLAMA_COMMAND",
             env={"OLLAMA_HOST": ollama_host},
+            url_setting="OLLAMA_BASE_URL",
         ),
         _spec(
             "lmstudio",
@@ -169,6 +176,7 @@ def build_catalog(
             "Install LM Studio from https://lmstudio.ai and run it once so `lms` is on PATH",
             "ROUNDHOUSE_LMSTUDIO_COMMAND",
             stop_argv=_lms_stop(lms_argv),
+            url_setting="LMSTUDIO_BASE_URL",
         ),
         _spec(
             "flux",
@@ -180,6 +188,7 @@ def build_catalog(
             d,
             "Set ROUNDHOUSE_FLUX_COMMAND to the command that starts your Flux service",
             "ROUNDHOUSE_FLUX_COMMAND",
+            url_setting="FLUX_API_URL",
         ),
         _spec(
             "vision",
@@ -191,6 +200,7 @@ def build_catalog(
             d,
             "Set ROUNDHOUSE_VISION_COMMAND to the command that starts your vision service",
             "ROUNDHOUSE_VISION_COMMAND",
+            url_setting="LOCAL_VISION_API_URL",
         ),
         _spec(
             "openai-compatible",
@@ -203,6 +213,7 @@ def build_catalog(
             "Set ROUNDHOUSE_COMPAT_COMMAND (e.g. `llama-server -m model.gguf --port 8080`) "
             "and ROUNDHOUSE_COMPAT_BASE_URL",
             "ROUNDHOUSE_COMPAT_COMMAND",
+            url_setting="ROUNDHOUSE_COMPAT_BASE_URL",
         ),
         _llamacpp(llamacpp_command, llamacpp_base_url, data_dir, d),
     ]
@@ -222,9 +233,10 @@ def _llamacpp(command: str, base_url: str, data_dir: Path, deadline: float) -> S
         LLAMACPP_HINT,
         "ROUNDHOUSE_LLAMACPP_COMMAND",
         env=LLAMACPP_ENV,
+        url_setting="ROUNDHOUSE_LLAMACPP_BASE_URL",
     )
     engine = llamacpp_engine.find(command, data_dir)
-    return replace(spec, argv=engine.argv)
+    return replace(spec, argv=engine.argv, adopts=False)
 
 
 def lookup(catalog: dict[str, ServiceSpec], name: object) -> ServiceSpec:

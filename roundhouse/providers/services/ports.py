@@ -48,15 +48,26 @@ def check_port(spec: ServiceSpec, timeout_s: float = 1.0) -> dict[str, Any] | No
     if not listening(spec.host, spec.port):
         return None
     healthy, answer = probe(spec.health_url, timeout_s)
-    if healthy:
+    if healthy and spec.adopts:
         message = f"{spec.title} is already running on port {spec.port} (not started by Roundhouse)"
         here = {"service": spec.name, "port": spec.port, "pid": None}
         return process.result("already_running", here, message, managed=False)
     who = holder(spec.port) or "another program"
+    why = (
+        f"; {spec.title} serves the model each start names, so it cannot use a server it did "
+        "not start"
+        if healthy
+        else ""
+    )
+    elsewhere = (
+        f"set {spec.url_setting} to an address with a free port"
+        if spec.url_setting
+        else f"point {spec.title} at another port"
+    )
     raise Conflict(
         f"cannot start {spec.title}: port {spec.port} is in use by {who}, which {answer} "
-        f"at {spec.health_url}",
-        hint=f"Stop what is using port {spec.port}, or point {spec.title} at another port",
+        f"at {spec.health_url}{why}",
+        hint=f"Stop what is using port {spec.port}, or {elsewhere}",
         service=spec.name,
         port=spec.port,
     )

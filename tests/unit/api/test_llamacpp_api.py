@@ -16,7 +16,7 @@ from roundhouse.core.keys import Keys
 from roundhouse.core.settings import Settings
 from roundhouse.providers.llamacpp import engine
 from tests.fakes.gguf_bytes import write_gguf
-from tests.fakes.service import free_port
+from tests.fakes.service import free_port, running
 
 HOST = "host-a"
 START, SETUP, SWITCH = (
@@ -158,6 +158,24 @@ def test_switching_to_a_file_not_served_is_a_job_that_loads_it(
         if x["service"] == "llamacpp"
     )
     assert row["state"] == "starting" and row["job"]["id"] == r.json["id"]
+
+
+def test_a_port_held_by_a_server_it_did_not_start_is_a_409_naming_it(
+    fake_redis: fakeredis.FakeRedis, sent: list, tmp_path: Path, gemma: dict
+) -> None:
+    port = free_port()
+    client = make(fake_redis, sent, tmp_path, llamacpp_base_url=f"http://127.0.0.1:{port}")
+    with running(port):  # healthy at /v1/models, like another llama-server
+        for path, body in (
+            (START, {"service": "llamacpp"}),
+            (SWITCH, {"llm": {"provider": "llamacpp", "model": gemma["id"]}}),
+        ):
+            r = client.post(path, json=body)
+            assert r.status_code == 409, r.json
+            assert f"cannot start llama.cpp: port {port} is in use by pid" in r.json["message"]
+            assert "ROUNDHOUSE_LLAMACPP_BASE_URL" in r.json["hint"] and r.json["port"] == port
+    assert not sent
+    assert client.post(START, json={"service": "llamacpp"}).status_code == 202  # free again
 
 
 def test_its_model_list_is_the_downloaded_ggufs(client: FlaskClient, gemma: dict) -> None:

@@ -168,6 +168,28 @@ def test_port_held_by_an_unhealthy_server_is_an_error_naming_it(started: Any) ->
     assert "HTTP 503" in caught.value.message
 
 
+def test_llamacpps_port_held_by_any_server_is_an_error_naming_port_and_setting(
+    started: Any, tmp_path: Path
+) -> None:
+    """llama.cpp serves the GGUF each start names: a healthy server it did not start (another
+    llama-server, any OpenAI-style server) is not adopted as "already running"."""
+    port = free_port()
+    spec = build_catalog(
+        llamacpp_command=f"{FAKE} --port {port}", llamacpp_base_url=f"http://127.0.0.1:{port}"
+    )["llamacpp"]
+    with running(port), pytest.raises(Conflict) as caught:
+        started(spec)
+    message = caught.value.message
+    assert message.startswith(f"cannot start llama.cpp: port {port} is in use by pid {os.getpid()}")
+    assert f"which answered HTTP 200 at http://127.0.0.1:{port}/v1/models" in message
+    assert "cannot use a server it did not start" in message
+    assert caught.value.hint == (
+        f"Stop what is using port {port}, or set ROUNDHOUSE_LLAMACPP_BASE_URL to an address "
+        "with a free port"
+    )
+    assert caught.value.details["port"] == port and not list(tmp_path.iterdir())
+
+
 def test_a_launcher_that_exits_0_hands_the_service_on(started: Any) -> None:
     """Like `lms server start`: the command exits 0 and the server runs elsewhere."""
     port = free_port()
