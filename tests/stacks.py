@@ -57,15 +57,26 @@ class TestStack:
         self.stack.stop()
 
 
-def start_stack(tmp: Path, redis_base: str, env: dict[str, str] | None = None,
-                workers: int = 1, concurrency: int = 2) -> TestStack:
+def start_stack(
+    tmp: Path,
+    redis_base: str,
+    env: dict[str, str] | None = None,
+    workers: int = 1,
+    concurrency: int = 2,
+) -> TestStack:
     """A stack on its own Redis database, so its queues and keys are its own."""
     db = next(_db)
     redis_url = f"{redis_base}/{db}"
     prefix = f"t{db}:"
-    full_env = {**os.environ, **BASE_ENV, "REDIS_URL": redis_url,
-                "ROUNDHOUSE_KEY_PREFIX": prefix, "ROUNDHOUSE_DATA_DIR": str(tmp),
-                "ROUNDHOUSE_ENV_FILE": str(tmp / ".env"), **(env or {})}
+    full_env = {
+        **os.environ,
+        **BASE_ENV,
+        "REDIS_URL": redis_url,
+        "ROUNDHOUSE_KEY_PREFIX": prefix,
+        "ROUNDHOUSE_DATA_DIR": str(tmp),
+        "ROUNDHOUSE_ENV_FILE": str(tmp / ".env"),
+        **(env or {}),
+    }
     stack = Stack(tmp, env=full_env)
     for n in range(workers):
         stack.start_worker(name=f"worker{n}", concurrency=concurrency)
@@ -85,10 +96,19 @@ def start_flower(ts: TestStack) -> str:
     env = {**ts.stack.env, "FLOWER_UNAUTHENTICATED_API": "true"}
     assert ts.stack.logs is not None
     out = open(ts.stack.logs / "flower.log", "ab")  # noqa: SIM115
-    argv = [sys.executable, "-m", "celery", "-A", "roundhouse.tasks.app", "flower",
-            f"--port={port}", "--address=127.0.0.1"]
-    proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "roundhouse.tasks.app",
+        "flower",
+        f"--port={port}",
+        "--address=127.0.0.1",
+    ]
+    proc = subprocess.Popen(
+        argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
     ts.stack.procs["flower"] = proc
     wait_port(port, timeout=30, proc=proc)
     url = f"http://127.0.0.1:{port}"

@@ -36,5 +36,4 @@ class Live:
 
 
 def final(frame: dict[str, Any]) -> bool:
-    return frame.get("type") == "job" and frame.get("state") in ("succeeded", "failed",
-                                                                  "cancelled")
+    return frame.get("type") == "job" and frame.get("state") in ("succeeded", "failed", "cancelled")

@@ -43,7 +43,7 @@ def create_app(
     app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 25}
     app.json.sort_keys = False  # type: ignore[attr-defined]  # DefaultJSONProvider's, not the base's
     relay = Relay(patient, keys)
-    svc = Services(settings, client, keys, store, enqueue or _celery_enqueue(), relay)
+    svc = Services(settings, client, keys, store, enqueue or _celery_enqueue(settings), relay)
     app.extensions["roundhouse"] = svc
     errors.register(app)
     access_log.install(app)
@@ -55,14 +55,13 @@ def create_app(
     return app
 
 
-def _celery_enqueue() -> Callable[[Job], None]:
-    def send(job: Job) -> None:
-        from roundhouse.tasks.app import celery
-        from roundhouse.tasks.enqueue import enqueue
+def _celery_enqueue(settings: Settings) -> Callable[[Job], None]:
+    """Send through an app with no tasks (it connects on the first send): no handler loaded."""
+    from roundhouse.tasks.app import broker_app
+    from roundhouse.tasks.enqueue import enqueue
 
-        enqueue(celery, job)
-
-    return send
+    app = broker_app(settings)
+    return lambda job: enqueue(app, job)
 
 
 def _start_background(svc: Services) -> None:

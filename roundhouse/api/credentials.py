@@ -17,8 +17,8 @@ from flask import request
 from itsdangerous import BadSignature, Signer
 
 from roundhouse.api.deps import base_services
+from roundhouse.api.errors import TooManyRequests, Unauthorized
 from roundhouse.core.auth_store import FailedAttempts, Sessions
-from roundhouse.core.errors import TooManyRequests, Unauthorized
 from roundhouse.core.settings import Settings
 
 COOKIE = "roundhouse_session"

@@ -1,4 +1,7 @@
-"""HTTP answers for errors: one JSON shape, the status chosen by the error's class."""
+"""HTTP answers for errors: one JSON shape, the status chosen by the error's class.
+
+A body over the limit is werkzeug's 413 (MAX_CONTENT_LENGTH), answered by `http_error`.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +18,26 @@ from roundhouse.core.redis import write_refusal
 
 log = logging.getLogger(__name__)
 
+
+class Unauthorized(e.AppError):
+    """No or wrong API token (or session cookie)."""
+
+    code = "unauthorized"
+
+
+class TooManyRequests(e.AppError):
+    """Too many wrong tokens from one address; `retry_after` goes into the Retry-After header."""
+
+    code = "too_many_attempts"
+
+
 STATUS: dict[type[e.AppError], int] = {
     e.InvalidRequest: 400,
-    e.Unauthorized: 401,
+    Unauthorized: 401,
     e.Forbidden: 403,
     e.NotFound: 404,
     e.Conflict: 409,
-    e.PayloadTooLarge: 413,
-    e.TooManyRequests: 429,
+    TooManyRequests: 429,
     e.VerificationFailed: 422,
     e.Unavailable: 503,
     e.ProviderError: 502,

@@ -19,9 +19,9 @@ from roundhouse.providers import health
 from roundhouse.providers.llamacpp import engine
 from roundhouse.providers.services.catalog import ServiceSpec
 from roundhouse.providers.services.ports import check_port
-from roundhouse.tasks.jobs import llamacpp_serve
-from roundhouse.tasks.jobs.llamacpp import setup_dedup
-from roundhouse.tasks.jobs.services import catalog, start_dedup
+from roundhouse.tasks import llamacpp_serve
+from roundhouse.tasks.requests.llamacpp import SWITCH, setup_dedup
+from roundhouse.tasks.requests.services import catalog, start_dedup
 
 NAME = llamacpp_serve.NAME
 JOB_FIELDS = ("id", "state", "stage", "message", "progress", "error", "hint")
@@ -153,9 +153,7 @@ def switch_job(
         "by": by,
     }
     message = f"Loading {served['name']} in llama.cpp, then the test prompt"
-    return submit(
-        "llamacpp.switch", params, dedup=start_dedup(s.hostname, NAME), message=message
-    ), body
+    return submit(SWITCH, params, dedup=start_dedup(s.hostname, NAME), message=message), body
 
 
 def _renamed(body: dict[str, Any], name: str) -> dict[str, Any]:

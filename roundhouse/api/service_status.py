@@ -17,7 +17,7 @@ from roundhouse.core.models import ACTIVE
 from roundhouse.core.services import ServiceStore, machine_view, public
 from roundhouse.providers import health
 from roundhouse.providers.services.catalog import ServiceSpec
-from roundhouse.tasks.jobs.services import catalog, start_dedup
+from roundhouse.tasks.requests.services import catalog, start_dedup
 from roundhouse.tasks.service_watch import observe
 from roundhouse.tasks.watchdog import WORKER_FRESH_S, live_workers
 

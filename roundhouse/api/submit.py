@@ -12,6 +12,7 @@ from roundhouse.core.errors import Unavailable
 from roundhouse.core.job_types import Job
 from roundhouse.core.models import JobState
 from roundhouse.tasks import kinds
+from roundhouse.tasks import requests as _requests  # noqa: F401  (declares every kind)
 from roundhouse.tasks.enqueue import queue_for
 
 

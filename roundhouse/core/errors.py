@@ -1,13 +1,13 @@
 """Errors a user can read, raised anywhere and mapped to HTTP in one place (api/errors.py).
 
+Errors that only exist as HTTP answers (no or wrong API token, too many wrong tokens) live in
+api/errors.py; the ones here mean something to a job or a provider too.
+
 AppError                 message (+ hint: what to do about it, + details: data for the UI)
   InvalidRequest         the request is wrong; nothing was changed            -> 400
-  Unauthorized           no or wrong API token                                 -> 401
   Forbidden              not allowed from here (Origin, bind address)         -> 403
   NotFound               no such job / model / service                         -> 404
   Conflict               valid, but the current state says no                  -> 409
-  PayloadTooLarge        request body over the limit                           -> 413
-  TooManyRequests        too many wrong tokens from one address (Retry-After)  -> 429
   VerificationFailed     a switch's test prompt failed; old state kept         -> 422
   ProviderError          an outside service answered badly                     -> 502
   Unavailable            an outside service is down; start it first            -> 503
@@ -44,10 +44,6 @@ class InvalidRequest(AppError):
     code = "invalid_request"
 
 
-class Unauthorized(AppError):
-    code = "unauthorized"
-
-
 class Forbidden(AppError):
     code = "forbidden"
 
@@ -58,14 +54,6 @@ class NotFound(AppError):
 
 class Conflict(AppError):
     code = "conflict"
-
-
-class PayloadTooLarge(AppError):
-    code = "payload_too_large"
-
-
-class TooManyRequests(AppError):
-    code = "too_many_attempts"
 
 
 class VerificationFailed(AppError):

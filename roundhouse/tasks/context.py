@@ -1,38 +1,49 @@
-"""Per-process handles for workers: settings, Redis and stores, built lazily after fork."""
+"""What a handler is handed besides its job and its control, like arq's `ctx`: this machine's
+settings, Redis, the job store and a way to send a job. Built once per worker process by the
+Celery factory (tasks/app.py); a test builds its own around a test Redis and a list."""
 
 from __future__ import annotations
 
-from functools import cache
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import redis
 
 from roundhouse.core.connections import ConnectionStore
+from roundhouse.core.job_types import Job
 from roundhouse.core.jobs import JobStore, Limits
 from roundhouse.core.keys import Keys
 from roundhouse.core.redis import connect
 from roundhouse.core.settings import Settings
 
-
-@cache
-def base_settings() -> Settings:
-    """This machine's own settings: the environment, then `.env`."""
-    return Settings.from_env()
+#: sends a job's task now (only its id crosses the broker; see tasks/enqueue.py)
+Enqueue = Callable[[Job], None]
 
 
-def settings() -> Settings:
-    """This machine's settings with the runtime connections (URLs, keys) every host shares,
-    read now (one HGETALL), so a job uses the addresses set when it runs."""
-    return ConnectionStore(client(), keys()).apply(base_settings())
+@dataclass(frozen=True)
+class WorkerContext:
+    """One worker process's shared handles; handlers build nothing of their own."""
 
+    base_settings: Settings  # this machine's own: the environment, then `.env`
+    client: redis.Redis
+    keys: Keys
+    jobs: JobStore
+    enqueue: Enqueue
 
-@cache
-def keys() -> Keys:
-    return Keys(base_settings().key_prefix)
+    @classmethod
+    def build(
+        cls, settings: Settings, enqueue: Enqueue, client: redis.Redis | None = None
+    ) -> WorkerContext:
+        """The context for `settings`, on `client` (else a new client to settings.redis_url)."""
+        client = client if client is not None else connect(settings.redis_url)
+        keys = Keys(settings.key_prefix)
+        return cls(settings, client, keys, JobStore(client, keys, limits(settings)), enqueue)
 
-
-@cache
-def client() -> redis.Redis:
-    return connect(base_settings().redis_url)
+    def settings(self) -> Settings:
+        """This machine's settings with the runtime connections (URLs, keys) every host shares,
+        read now (one HGETALL), so a job uses the addresses set when it runs."""
+        return ConnectionStore(self.client, self.keys).apply(self.base_settings)
 
 
 def limits(s: Settings) -> Limits:
@@ -41,6 +52,19 @@ def limits(s: Settings) -> Limits:
     )
 
 
-@cache
-def jobs() -> JobStore:
-    return JobStore(client(), keys(), limits(base_settings()))
+class PerProcess:
+    """A context built on first use in each process: a pool's child builds its own after the
+    fork (`forget` runs at worker_process_init) instead of sharing its parent's sockets."""
+
+    def __init__(self, build: Callable[[], WorkerContext]) -> None:
+        self._build, self._lock = build, threading.Lock()
+        self._ctx: WorkerContext | None = None
+
+    def __call__(self) -> WorkerContext:
+        with self._lock:
+            if self._ctx is None:
+                self._ctx = self._build()
+            return self._ctx
+
+    def forget(self, **_: object) -> None:
+        self._ctx, self._lock = None, threading.Lock()  # a lock held at the fork stays held

@@ -23,8 +23,12 @@ class Superseded(JobStopped):
     """The watchdog gave this job to another worker; this one must stop writing."""
 
 
-class Deferred(Superseded):
-    """The handler put its job back in the queue on purpose (e.g. to wait for a slot)."""
+class Deferred(JobStopped):
+    """The handler put its job back in the queue on purpose (e.g. to wait for a slot).
+
+    Not a `Superseded`: no other worker took the job over; this one gave its turn back, and
+    the job's task is retried (see tasks/runner.py).
+    """
 
 
 class JobControl:

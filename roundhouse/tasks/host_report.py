@@ -13,7 +13,7 @@ from roundhouse.core.settings import Settings
 from roundhouse.providers import catalog, health
 from roundhouse.providers.hf import free_bytes
 from roundhouse.providers.services.catalog import CATALOG_FIELDS, build_catalog
-from roundhouse.tasks import context
+from roundhouse.tasks.context import WorkerContext
 
 log = logging.getLogger(__name__)
 INTERVAL_S = 5.0
@@ -52,26 +52,23 @@ def machine(settings: Settings) -> dict[str, Any]:
     }
 
 
-def views(settings: Settings) -> HostViews:
-    return HostViews(context.client(), context.keys(), settings.host_forget_s)
-
-
-def publish(settings: Settings | None = None) -> None:
+def publish(ctx: WorkerContext) -> None:
     """Publish this host's view now (after a start or stop, the grid should not wait)."""
-    settings = settings or context.settings()
     try:
-        views(settings).publish(settings.hostname, view(settings), machine(settings))
+        settings = ctx.settings()
+        views = HostViews(ctx.client, ctx.keys, settings.host_forget_s)
+        views.publish(settings.hostname, view(settings), machine(settings))
     except Exception:  # Redis away for a moment: the next round publishes again
         log.warning("could not publish this host's service view", exc_info=True)
 
 
-def start_publisher(interval_s: float = INTERVAL_S) -> threading.Event:
+def start_publisher(ctx: WorkerContext, interval_s: float = INTERVAL_S) -> threading.Event:
     """A daemon thread publishing every `interval_s` (settings read afresh each time)."""
     stop = threading.Event()
 
     def loop() -> None:
         while True:
-            publish()
+            publish(ctx)
             if stop.wait(interval_s):
                 return
 

@@ -14,6 +14,7 @@ from roundhouse.core.metrics import Metrics
 from roundhouse.core.models import JobState, now
 from roundhouse.core.settings import Settings
 from roundhouse.tasks import kinds
+from roundhouse.tasks.context import WorkerContext
 from roundhouse.tasks.control import Deferred, JobControl, Superseded
 
 log = logging.getLogger(__name__)
@@ -32,15 +33,16 @@ class Ending:
     retry_s: float = 0.0
 
 
-def run(job_id: str, store: JobStore, settings: Settings) -> Ending:
-    """Claim the job, run its kind's handler, record how it ended."""
+def run(job_id: str, ctx: WorkerContext) -> Ending:
+    """Claim the job, run its kind's handler with the worker's context, record how it ended."""
+    store, settings = ctx.jobs, ctx.base_settings
     try:
         job = store.get(job_id)
     except NotFound:
         log.warning("job %s has expired or never existed; dropping its message", job_id)
         return Ending(SKIP)
-    kind = kinds.get(job["kind"])
-    if kind.admit is not None and job["state"] == JobState.QUEUED and not kind.admit(job):
+    work = kinds.work(job["kind"])
+    if work.admit is not None and job["state"] == JobState.QUEUED and not work.admit(ctx, job):
         return Ending(WAIT, store.get(job_id).get("message") or "", settings.wait_retry_s)
     token = uuid.uuid4().hex
     if not _claim(store, job, token, settings):
@@ -55,7 +57,7 @@ def run(job_id: str, store: JobStore, settings: Settings) -> Ending:
     )
     control.start()
     try:
-        result = kind.handler(job, control)
+        result = work.handler(ctx, job, control)
     except Exception as exc:
         control.close()
         return _record_failure(store, control.snapshot, token, exc, settings)

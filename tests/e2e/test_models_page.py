@@ -33,12 +33,14 @@ def pull_from_form(page: Page, model: str) -> None:
 
 def bar(page: Page, model: str) -> float:
     value = page.locator(f'#models-pulls .pull[data-model="{model}"] .bar').get_attribute(
-        "aria-valuenow")
+        "aria-valuenow"
+    )
     return float(value or 0)
 
 
-def test_download_reload_midway_then_installed_and_uninstall(page: Page, stack: TestStack,
-                                                             slow) -> None:  # type: ignore[no-untyped-def]
+def test_download_reload_midway_then_installed_and_uninstall(
+    page: Page, stack: TestStack, slow
+) -> None:  # type: ignore[no-untyped-def]
     slow.publish({"e2e-pull": [6_000_000, 1_429, 96]})
     open_models(page, stack)
     pull_from_form(page, "e2e-pull")
@@ -84,7 +86,8 @@ def test_bad_name_shows_the_rule_and_gguf_button_hands_off(page: Page, stack: Te
     pull_from_form(page, "bad name")
     expect(page.locator("#pull-form .form-error")).to_contain_text("must start with a letter")
     page.evaluate(
-        "window.addEventListener('roundhouse:install', (e) => { window.__got = e.detail; })")
+        "window.addEventListener('roundhouse:install', (e) => { window.__got = e.detail; })"
+    )
     page.locator('#recommended tr[data-id="mistral"] button[data-action=install-gguf]').click()
     got = page.evaluate("window.__got")
     assert got["id"] == "mistral" and got["hf"]["repo"].endswith("-GGUF")

@@ -104,8 +104,9 @@ def test_a_failed_start_shows_the_reason_and_the_log_then_a_good_start_clears_it
     # the service comes up on its port after all: a start now succeeds and the old error goes
     with running(ports["vision"]):
         page.locator("#svc-vision").get_by_role("button", name="Start").click()
-        expect(page.locator("#svc-vision")).to_have_attribute("data-state", "external",
-                                                              timeout=30_000)
+        expect(page.locator("#svc-vision")).to_have_attribute(
+            "data-state", "external", timeout=30_000
+        )
         expect(page.locator("#svc-vision .error")).to_have_count(0)
         expect(page.locator("#svc-vision .log-tail")).to_have_count(0)
         page.reload()
@@ -120,8 +121,9 @@ def test_a_wrong_server_on_the_port_is_named_and_ends_the_start(
     row = page.locator("#svc-openai-compatible")
     began = time.monotonic()
     row.get_by_role("button", name="Start").click()
-    expect(row.locator(".progress")).to_contain_text("GET /v1/models → 404, expected 200",
-                                                     timeout=5_000)
+    expect(row.locator(".progress")).to_contain_text(
+        "GET /v1/models → 404, expected 200", timeout=5_000
+    )
     expect(row).to_have_attribute("data-state", "stopped", timeout=10_000)
     assert time.monotonic() - began < 10
     expect(row.locator(".error")).to_contain_text("404, expected 200")

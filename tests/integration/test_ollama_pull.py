@@ -16,8 +16,16 @@ from tests.stacks import TestStack
 from tests.wsclient import Live
 
 PULL = "/api/providers/models/download"
-KNOBS = ("tick", "bytes_per_tick", "retry_at", "retry_bytes", "retry_times", "fail_after",
-         "fail_message", "fail_times")
+KNOBS = (
+    "tick",
+    "bytes_per_tick",
+    "retry_at",
+    "retry_bytes",
+    "retry_times",
+    "fail_after",
+    "fail_message",
+    "fail_times",
+)
 
 
 @pytest.fixture
@@ -92,8 +100,9 @@ def test_cancel_closes_the_stream_and_the_next_pull_resumes(stack: TestStack, ol
         assert time.monotonic() < deadline, "the pull made no progress"
         time.sleep(0.1)
     assert httpx.post(f"{stack.url}/api/jobs/{first['id']}/cancel").status_code == 200
-    assert wait_state(stack, first["id"], {"cancelled", "succeeded", "failed"})["state"] == \
-        "cancelled"
+    assert (
+        wait_state(stack, first["id"], {"cancelled", "succeeded", "failed"})["state"] == "cancelled"
+    )
     deadline = time.monotonic() + 10
     while ollama.snapshot()["pulls_cancelled"] == cancelled_before:
         assert time.monotonic() < deadline, "Ollama never saw the client go"
@@ -108,8 +117,11 @@ def test_cancel_closes_the_stream_and_the_next_pull_resumes(stack: TestStack, ol
     assert done["state"] == "succeeded", done
     weights = done["result"]["layers"][0]["digest"]
     assert ollama.snapshot()["served"][weights] <= size + 4 * 128 * 1024  # not fetched twice
-    first_seen = [e["done"] for e in events(stack, second["id"])
-                  if e.get("stage") == "downloading" and e.get("done")]
+    first_seen = [
+        e["done"]
+        for e in events(stack, second["id"])
+        if e.get("stage") == "downloading" and e.get("done")
+    ]
     assert first_seen and first_seen[0] >= 1_000_000 - 512 * 1024  # started where it stopped
 
 
@@ -120,8 +132,9 @@ def test_second_download_joins_the_running_pull(stack: TestStack, ollama) -> Non
     second = pull(stack, "IT-DEDUP:latest")
     assert second["id"] == first["id"] and second["joined"] and not first["joined"]
     ollama.tick, ollama.bytes_per_tick = 0.01, 1024 * 1024
-    assert wait_state(stack, first["id"], {"succeeded", "failed"}, timeout=60)["state"] == \
-        "succeeded"
+    assert (
+        wait_state(stack, first["id"], {"succeeded", "failed"}, timeout=60)["state"] == "succeeded"
+    )
     third = pull(stack, "it-dedup")  # finished: a new pull is a new job (up to date)
     assert third["id"] != first["id"]
     job = wait_state(stack, third["id"], {"succeeded", "failed"})
@@ -131,8 +144,13 @@ def test_second_download_joins_the_running_pull(stack: TestStack, ollama) -> Non
 def test_sse_accept_streams_the_original_shape(stack: TestStack, ollama) -> None:  # type: ignore[no-untyped-def]
     ollama.publish({"it-sse": [3_000_000, 100]})
     ollama.tick, ollama.bytes_per_tick = 0.02, 256 * 1024
-    with httpx.stream("POST", f"{stack.url}{PULL}", json={"model": "it-sse"},
-                      headers={"Accept": "text/event-stream"}, timeout=60) as r:
+    with httpx.stream(
+        "POST",
+        f"{stack.url}{PULL}",
+        json={"model": "it-sse"},
+        headers={"Accept": "text/event-stream"},
+        timeout=60,
+    ) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
         assert r.headers["X-Job-Id"]
         data = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: ")]
@@ -175,8 +193,12 @@ def test_first_pull_finding_shared_layers_says_pulled_and_a_reinstall_updated(
     b = RemoteModel(own.name, (a.layers[0], *own.layers[1:]))  # B shares A's weights
     ollama.publish({"it-share-a": a, "it-share-b": b})
     ollama.tick, ollama.bytes_per_tick = 0.01, 1024 * 1024
-    assert wait_state(stack, pull(stack, "it-share-a")["id"], {"succeeded", "failed"},
-                      timeout=60)["state"] == "succeeded"
+    assert (
+        wait_state(stack, pull(stack, "it-share-a")["id"], {"succeeded", "failed"}, timeout=60)[
+            "state"
+        ]
+        == "succeeded"
+    )
     first = wait_state(stack, pull(stack, "it-share-b")["id"], {"succeeded", "failed"}, timeout=60)
     assert first["state"] == "succeeded", first
     assert first["message"].startswith("Pulled it-share-b:latest"), first["message"]

@@ -18,8 +18,9 @@ PULL = "/api/providers/models/download"
 
 
 @pytest.fixture(scope="module")
-def one_slot(redis_base: str, fakes: Fakes, tmp_path_factory: pytest.TempPathFactory
-             ) -> Iterator[TestStack]:
+def one_slot(
+    redis_base: str, fakes: Fakes, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestStack]:
     env = {**fakes.env(), "ROUNDHOUSE_OLLAMA_MAX_PULLS": "1"}
     ts = start_stack(tmp_path_factory.mktemp("slots"), redis_base, env=env, concurrency=3)
     yield ts
@@ -44,8 +45,7 @@ def get(stack: TestStack, job_id: str) -> dict:
     return httpx.get(f"{stack.url}/api/jobs/{job_id}").json()
 
 
-def test_the_second_pull_waits_queued_with_its_place_then_runs(one_slot: TestStack,
-                                                               slow) -> None:  # type: ignore[no-untyped-def]
+def test_the_second_pull_waits_queued_with_its_place_then_runs(one_slot: TestStack, slow) -> None:  # type: ignore[no-untyped-def]
     slow.publish({"slot-a": [16_000_000, 100], "slot-b": [1_000_000, 100]})
     a, b = pull(one_slot, "slot-a"), pull(one_slot, "slot-b")
     assert b["message"] == "Waiting for a download slot (1st in line)"
@@ -62,11 +62,13 @@ def test_the_second_pull_waits_queued_with_its_place_then_runs(one_slot: TestSta
     assert second["attempts"] == 1
     states = [json.loads(e)["state"] for e in one_slot.store().events(b["id"])]
     assert states.index("running") > max(i for i, s in enumerate(states) if s == "queued")
-    downloading = [json.loads(e) for e in one_slot.store().events(b["id"])
-                   if '"stage":"downloading"' in e]
+    downloading = [
+        json.loads(e) for e in one_slot.store().events(b["id"]) if '"stage":"downloading"' in e
+    ]
     assert downloading and downloading[0]["ts"] >= first["finished_at"] - 0.01
-    assert one_slot.store().r.zcard(one_slot.store().keys.slots("ollama:127.0.0.1:"
-                                                              f"{slow.port}")) == 0
+    assert (
+        one_slot.store().r.zcard(one_slot.store().keys.slots(f"ollama:127.0.0.1:{slow.port}")) == 0
+    )
 
 
 def test_a_killed_workers_slot_does_not_leak(one_slot: TestStack, slow) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from roundhouse.core.settings import Settings
-from roundhouse.tasks.app import make_celery
+from roundhouse.tasks.app import broker_app
 from roundhouse.tasks.enqueue import enqueue
 from tests.conftest import Fakes
 from tests.fakes.ollama import FakeOllama
@@ -58,7 +58,7 @@ def wait_all(ts: TestStack, ids: list[str], timeout: float = 120) -> list[dict]:
 
 def test_no_job_started_after_a_switch_sees_an_older_version(ts: TestStack) -> None:
     wait_workers(ts, 4)
-    celery = make_celery(Settings(redis_url=ts.redis_url))
+    celery = broker_app(Settings(redis_url=ts.redis_url))
     store = ts.store()
     acks: list[tuple[float, int]] = []  # (time the answer arrived, version it announced)
     started: list[tuple[str, int]] = []  # (job id, version acknowledged before it was created)

@@ -27,8 +27,7 @@ def own_stack(redis_base: str, tmp_path: Path) -> Iterator[TestStack]:
 def test_killed_worker_job_is_resumed_by_another_worker(own_stack: TestStack) -> None:
     job_id = start_demo(own_stack, steps=60, interval=0.1)
     deadline = time.monotonic() + 20
-    while httpx.get(f"{own_stack.url}/api/jobs/{job_id}").json().get("done") in (None, 0, 1,
-                                                                                   2, 3):
+    while httpx.get(f"{own_stack.url}/api/jobs/{job_id}").json().get("done") in (None, 0, 1, 2, 3):
         assert time.monotonic() < deadline
         time.sleep(0.05)
     worker = own_stack.stack.procs["worker0"]
@@ -45,7 +44,10 @@ def test_killed_worker_job_is_resumed_by_another_worker(own_stack: TestStack) ->
     job = wait_state(own_stack, job_id, {"succeeded", "failed"}, timeout=60)
     assert job["state"] == "succeeded" and job["attempts"] == 2
     events = [json.loads(e) for e in own_stack.store().events(job_id)]
-    second_run = [e for e in events if e["event"] == "progress" and
-                  e["seq"] > next(x["seq"] for x in events if x["state"] == "queued"
-                                  and x["seq"] > 1)]
+    second_run = [
+        e
+        for e in events
+        if e["event"] == "progress"
+        and e["seq"] > next(x["seq"] for x in events if x["state"] == "queued" and x["seq"] > 1)
+    ]
     assert second_run[0]["done"] >= done_at_kill - 1  # resumed, not restarted from 0

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from roundhouse.tasks import jobs as _kinds  # noqa: F401  (registers every kind)
 from roundhouse.tasks import kinds
+from roundhouse.tasks import requests as _requests  # noqa: F401  (declares every kind)
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

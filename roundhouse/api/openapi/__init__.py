@@ -22,7 +22,7 @@ from roundhouse.api.openapi import (
 )
 from roundhouse.api.openapi.common import components, operation_ids
 from roundhouse.core.settings import Settings
-from roundhouse.tasks.jobs.services import catalog
+from roundhouse.tasks.requests.services import catalog
 
 TAGS = {
     "system": "The page, live events, health, access",

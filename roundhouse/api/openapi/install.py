@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from roundhouse.api.openapi.common import HOST, accepted, json_ok, obj, op, path_param
-from roundhouse.tasks.jobs.gguf_params import TARGETS
+from roundhouse.tasks.requests.gguf import TARGETS
 
 TAG = "gguf"
 HUB_ERRORS = ("400", "403", "404", "409", "502", "503")

@@ -6,7 +6,7 @@ from typing import Any
 
 from roundhouse.api.openapi.common import accepted, json_ok, obj, op, path_param, query, ref
 from roundhouse.core.models import JobState
-from roundhouse.tasks.jobs.demo import LIMITS
+from roundhouse.tasks.requests.demo import LIMITS
 
 TAG = "jobs"
 JOB_ID = path_param("job_id", "the job's id (also its Celery task id)")

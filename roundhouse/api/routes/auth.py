@@ -8,8 +8,9 @@ from flask.typing import ResponseReturnValue
 
 from roundhouse.api import credentials as cred
 from roundhouse.api.body import json_object
+from roundhouse.api.errors import Unauthorized
 from roundhouse.core.auth_store import SESSION_TTL_S
-from roundhouse.core.errors import InvalidRequest, Unauthorized
+from roundhouse.core.errors import InvalidRequest
 
 bp = Blueprint("auth", __name__)
 OLD_COOKIE = "roundhouse_token"  # held the token itself before sessions; cleared at logout

@@ -13,7 +13,7 @@ from roundhouse.api.submit import accepted, submit
 from roundhouse.core.errors import InvalidRequest
 from roundhouse.core.media import MediaStore, beam_png
 from roundhouse.providers.beam import DEFAULTS, allowed, validate_params, validate_prompt
-from roundhouse.tasks.jobs.beam import KIND
+from roundhouse.tasks.requests.beam import SEARCH
 
 bp = Blueprint("beam", __name__)
 IMAGE_MAX_AGE_S = 24 * 3600  # a candidate's image never changes once written
@@ -30,7 +30,7 @@ def start() -> ResponseReturnValue:
     """Validate everything, then queue one beam.search job on the beam queue."""
     params = checked(json_object())
     message = f"Queued: {params['prompt'][:60]}"
-    return accepted(*submit(KIND, params, message=message))
+    return accepted(*submit(SEARCH, params, message=message))
 
 
 @bp.get("/media/beam/<job_id>/<name>")

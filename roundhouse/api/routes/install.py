@@ -15,10 +15,10 @@ from roundhouse.core.disk import DiskReservations, floor_bytes
 from roundhouse.core.downloads import Downloads
 from roundhouse.core.errors import InvalidRequest
 from roundhouse.providers import hf, lmstudio_files
-from roundhouse.tasks.jobs import gguf_files, llamacpp_serve
-from roundhouse.tasks.jobs import gguf_params as gp
-from roundhouse.tasks.jobs import gguf_preflight as preflight
-from roundhouse.tasks.jobs import gguf_stages as st
+from roundhouse.tasks import gguf_files, llamacpp_serve
+from roundhouse.tasks import gguf_preflight as preflight
+from roundhouse.tasks import gguf_stages as st
+from roundhouse.tasks.requests import gguf as gp
 
 bp = Blueprint("install", __name__, url_prefix="/api/providers/models")
 
@@ -82,17 +82,17 @@ def install() -> ResponseReturnValue:
         params["dropped"] = dropped
     if "ollama" in targets:
         params["ollama_name"] = gp.ollama_name_of(body, params["repo_id"], params["quant"])
-    key = gp.dedup_key("model.install", params["host"], params["repo_id"], params["files"])
+    key = gp.dedup_key(gp.INSTALL, params["host"], params["repo_id"], params["files"])
     message = f"Queued ({preflight.note(dropped)})" if dropped else "Queued"
-    job = submit("model.install", params, dedup=key + ":" + ",".join(targets), message=message)
+    job = submit(gp.INSTALL, params, dedup=key + ":" + ",".join(targets), message=message)
     return accepted(*job)
 
 
 @bp.post("/hf-download")
 def hf_download() -> ResponseReturnValue:
     params = _fetch_params(json_object(gp.DOWNLOAD_FIELDS), any_path=True)
-    key = gp.dedup_key("hf.download", params["host"], params["repo_id"], params["files"])
-    return accepted(*submit("hf.download", params, dedup=key))
+    key = gp.dedup_key(gp.DOWNLOAD, params["host"], params["repo_id"], params["files"])
+    return accepted(*submit(gp.DOWNLOAD, params, dedup=key))
 
 
 @bp.post("/import")
@@ -121,8 +121,8 @@ def import_file() -> ResponseReturnValue:
         if gp.is_split(files):
             raise InvalidRequest("Ollama cannot import a split GGUF")
         params["ollama_name"] = gp.ollama_name_of(body, params["repo_id"], quant)
-    key = f"model.import:{params['host']}:{params.get('file_id') or params['path']}"
-    return accepted(*submit("model.import", params, dedup=key))
+    key = gp.import_dedup(params["host"], params.get("file_id") or params["path"])
+    return accepted(*submit(gp.IMPORT, params, dedup=key))
 
 
 @bp.get("/files")
@@ -154,7 +154,7 @@ def delete_file(file_id: str) -> ResponseReturnValue:
     if record.get("host") not in (None, svc.settings.hostname):
         gguf_files.refuse_while_downloading(svc.redis, svc.keys, record)
         params = {"file_id": record["id"], "host": host_of(record["host"])}
-        job, created = submit("model.delete", params, dedup=f"model.delete:{record['id']}")
+        job, created = submit(gp.DELETE, params, dedup=gp.delete_dedup(record["id"]))
         return accepted(job, created)
     done = gguf_files.uninstall_download(svc.settings, svc.redis, svc.keys, _downloads(), file_id)
     _announce("huggingface", "deleted", file_id=file_id)
@@ -192,7 +192,7 @@ def update(file_id: str) -> ResponseReturnValue:
         "host": record.get("host"),  # the files are on that machine
     }
     params = _fetch_params(body, any_path=not targets)
-    kind = "model.install" if targets else "hf.download"
+    kind = gp.INSTALL if targets else gp.DOWNLOAD
     if targets:
         params |= {"targets": targets, "replace": True}
         if "ollama" in targets:

@@ -13,12 +13,12 @@ from roundhouse.api.watch import Watch
 from roundhouse.core import feed
 from roundhouse.core.errors import Conflict, InvalidRequest
 from roundhouse.core.models import JobState, now
-from roundhouse.tasks.jobs import demo
+from roundhouse.tasks.requests import demo
 
 bp = Blueprint("jobs", __name__, url_prefix="/api/jobs")
 
 #: Kinds that may be created directly through POST /api/jobs, with their validators.
-DIRECT = {"demo.count": demo.validate}
+DIRECT = {demo.COUNT: demo.validate}
 
 
 @bp.get("")

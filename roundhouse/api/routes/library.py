@@ -14,8 +14,8 @@ from roundhouse.core.errors import InvalidRequest
 from roundhouse.core.host_view import HostViews
 from roundhouse.providers import catalog
 from roundhouse.providers.hf import free_bytes, library
-from roundhouse.tasks.jobs import gguf_params as gp
-from roundhouse.tasks.jobs import gguf_stages as st
+from roundhouse.tasks import gguf_stages as st
+from roundhouse.tasks.requests import gguf as gp
 
 bp = Blueprint("library", __name__, url_prefix="/api/library")
 MAX_QUERY = 200

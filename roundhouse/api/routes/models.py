@@ -17,10 +17,9 @@ from roundhouse.api.submit import accepted, submit
 from roundhouse.core import feed
 from roundhouse.core.errors import Conflict, InvalidRequest, NotFound
 from roundhouse.core.job_types import Job
-from roundhouse.core.slots import Slots, waiting_message
 from roundhouse.providers import catalog
 from roundhouse.providers.ollama import OllamaClient, names
-from roundhouse.tasks.jobs import ollama as pulls
+from roundhouse.tasks.requests import ollama as pulls
 
 bp = Blueprint("models", __name__, url_prefix="/api/providers/models")
 #: services().extras key of the shared httpx.Client (bench.load: 26 -> 200 download POSTs/s)
@@ -104,17 +103,10 @@ def start_pull(model: str, update: bool = False, host: str | None = None) -> tup
     params: dict[str, Any] = {"model": model, "ollama_url": url, "update": update}
     if host:
         params["host"] = host
-    job, created = submit(pulls.KIND, params, dedup=pulls.dedup_key(url, model, host))
+    job, created = submit(pulls.PULL, params, dedup=pulls.dedup_key(url, model, host))
     if created:
-        s = svc.settings
-        pool = pulls.pool(url, host)
-        slots = Slots(svc.redis, svc.keys, pool, s.ollama_max_pulls, s.stale_after_s)
-        place = slots.place(job["id"])
-        if place:
-            message = waiting_message(place)
-            fields = {"message": message, "place": place}
-            svc.jobs.update(job["id"], fields, allowed=("queued",), snapshot=job)
-            job = {**job, "message": message, "place": place}
+        line = pulls.slots(svc.redis, svc.keys, svc.settings, url, host)
+        _, job = pulls.show_place(svc.jobs, line, job)
     return job, created
 
 

@@ -12,8 +12,15 @@ from roundhouse.api.submit import accepted, submit
 from roundhouse.core.errors import InvalidRequest
 from roundhouse.core.services import ServiceStore
 from roundhouse.providers.services.catalog import ServiceSpec, lookup
-from roundhouse.tasks.jobs.llamacpp import setup_dedup
-from roundhouse.tasks.jobs.services import catalog, refuse_if_foreign, start_dedup, stop_dedup
+from roundhouse.tasks.requests.llamacpp import SETUP, setup_dedup
+from roundhouse.tasks.requests.services import (
+    START,
+    STOP,
+    catalog,
+    refuse_if_foreign,
+    start_dedup,
+    stop_dedup,
+)
 
 bp = Blueprint("services", __name__, url_prefix="/api/providers/services")
 
@@ -31,7 +38,7 @@ def start() -> ResponseReturnValue:
     spec, host, _, body = _target(frozenset({"model"}))
     extra = llamacpp.start_params(services(), spec, host, body.get("model"))
     job, created = submit(
-        "service.start",
+        START,
         {"service": spec.name, "host": host, **extra},
         dedup=start_dedup(host, spec.name),
         message=f"Starting {spec.title} on {host}",
@@ -51,7 +58,7 @@ def stop() -> ResponseReturnValue:
     elif host == svc.settings.hostname and not (store.get(host, spec.name) or {}).get("record"):
         refuse_if_foreign(spec)  # the port check is about this machine
     job, created = submit(
-        "service.stop",
+        STOP,
         {"service": spec.name, "host": host},
         dedup=stop_dedup(host, spec.name),
         message=f"Stopping {spec.title} on {host}",
@@ -72,7 +79,7 @@ def setup() -> ResponseReturnValue:
     if not isinstance(force, bool):
         raise InvalidRequest("'force' must be true or false")
     job, created = submit(
-        "llamacpp.setup",
+        SETUP,
         {"service": spec.name, "host": host, "force": force},
         dedup=setup_dedup(host),
         message=f"Setting up llama.cpp on {host}",

@@ -13,28 +13,28 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from celery import signals
-
 from roundhouse.core.job_types import Job
 from roundhouse.core.media import MediaStore, keep_beam_image
 from roundhouse.core.providers import ProviderStore
 from roundhouse.providers.base import Control
 from roundhouse.providers.beam import run, validate_params, validate_prompt
 from roundhouse.providers.generation import Clients, build
-from roundhouse.tasks import context, media_sweep
-from roundhouse.tasks.kinds import BEAM, job_kind
+from roundhouse.tasks import media_sweep
+from roundhouse.tasks.context import WorkerContext
+from roundhouse.tasks.kinds import at_worker_start, handles
+from roundhouse.tasks.requests.beam import SEARCH
 
-KIND = "beam.search"
+KIND = SEARCH
 
 
-@job_kind(KIND, queue=BEAM)
-def search(job: Job, control: Control) -> dict[str, Any]:
+@handles(KIND)
+def search(ctx: WorkerContext, job: Job, control: Control) -> dict[str, Any]:
     """Take the provider snapshot now, then search with it."""
-    settings = context.settings()
-    snapshot = ProviderStore(context.client(), context.keys(), settings).current()
+    settings = ctx.settings()
+    snapshot = ProviderStore(ctx.client, ctx.keys, settings).current()
     media = MediaStore(
-        context.client(),
-        context.keys(),
+        ctx.client,
+        ctx.keys,
         settings.media_max_bytes,
         settings.media_retention_days * 86400,
     )
@@ -132,7 +132,7 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-@signals.worker_ready.connect
-def _sweep_media(sender: object = None, **_: object) -> None:
+@at_worker_start
+def _sweep_media(ctx: WorkerContext) -> None:
     """Each worker applies media retention to its own host's beam images."""
-    media_sweep.start_sweeper(context.settings(), context.jobs())
+    media_sweep.start_sweeper(ctx.settings(), ctx.jobs)

@@ -18,40 +18,41 @@ from roundhouse.core.job_types import Job
 from roundhouse.core.metrics import Metrics
 from roundhouse.core.models import now
 from roundhouse.providers.base import Control
-from roundhouse.tasks import attempts, context
+from roundhouse.tasks import attempts
+from roundhouse.tasks import gguf_preflight as preflight
+from roundhouse.tasks import gguf_stages as st
+from roundhouse.tasks.context import WorkerContext
 from roundhouse.tasks.jobs import gguf_llamacpp as llama
-from roundhouse.tasks.jobs import gguf_preflight as preflight
-from roundhouse.tasks.jobs import gguf_stages as st
 from roundhouse.tasks.jobs import gguf_targets as tg
-from roundhouse.tasks.jobs.gguf_params import dest_dir
-from roundhouse.tasks.kinds import HOST, job_kind
+from roundhouse.tasks.kinds import handles
+from roundhouse.tasks.requests.gguf import DOWNLOAD, IMPORT, INSTALL, dest_dir
 
-INSTALL = {"check": 2, "download": 80, "verify": 5, "import": 10, "test": 3}
-DOWNLOAD = {"check": 2, "download": 93, "verify": 5}
-IMPORT = {"verify": 20, "import": 70, "test": 10}
-
-
-def _downloads() -> Downloads:
-    return Downloads(context.client(), context.keys())
+#: each kind's stages and their share of its one progress bar
+INSTALL_STAGES = {"check": 2, "download": 80, "verify": 5, "import": 10, "test": 3}
+DOWNLOAD_STAGES = {"check": 2, "download": 93, "verify": 5}
+IMPORT_STAGES = {"verify": 20, "import": 70, "test": 10}
 
 
-def _announce(action: str, **data: Any) -> None:
+def _downloads(ctx: WorkerContext) -> Downloads:
+    return Downloads(ctx.client, ctx.keys)
+
+
+def _announce(ctx: WorkerContext, action: str, **data: Any) -> None:
     """Tell every open page the model list changed."""
-    s = context.settings()
     body = {"backend": "huggingface", "action": action, **data}
-    feed.publish(context.client(), context.keys(), "models", body, s.feed_max)
+    feed.publish(ctx.client, ctx.keys, "models", body, ctx.base_settings.feed_max)
 
 
-def fetch(job: Job, stages: st.Stages) -> tuple[dict[str, Any], list[Path]]:
+def fetch(ctx: WorkerContext, job: Job, stages: st.Stages) -> tuple[dict[str, Any], list[Path]]:
     """check (fresh metadata, disk reserved) -> download (resumes) -> verify; records the file."""
-    s, p = context.settings(), job["params"]
+    s, p = ctx.settings(), job["params"]
     repo, host = p["repo_id"], p.get("host") or s.hostname
     stages.enter("check", f"Checking {repo} on the Hub")
     remotes = st.resolve_all(s, repo, p.get("revision", "main"), p["files"])
     dest = dest_dir(s, repo)
     sizes: dict[str, int | None] = {r.filename: r.size for r in remotes}
     need = sum(r.size for r in remotes) - st.bytes_on_disk(dest, p["files"], sizes)
-    reservations = DiskReservations(context.client(), context.keys(), host)
+    reservations = DiskReservations(ctx.client, ctx.keys, host)
     try:
         st.preflight(s, reservations, dest, need, job["id"])
         stages.enter("download", f"Downloading {len(remotes)} file(s) from {repo}")
@@ -61,14 +62,14 @@ def fetch(job: Job, stages: st.Stages) -> tuple[dict[str, Any], list[Path]]:
             attempts.had_earlier_attempt(job),
             wait_s=s.stale_after_s + 10,
         )
-        Metrics(context.client(), context.keys()).bytes_downloaded(job["kind"], need)
+        Metrics(ctx.client, ctx.keys).bytes_downloaded(job["kind"], need)
     except OSError as exc:
         raise st.disk_full(exc, dest) from None
     finally:
         reservations.release(job["id"])
     stages.enter("verify", "Checking the GGUF header(s)")
     summary = st.verify(paths)
-    record = _downloads().put(
+    record = _downloads(ctx).put(
         {
             "host": host,
             "repo_id": repo,
@@ -90,21 +91,25 @@ def fetch(job: Job, stages: st.Stages) -> tuple[dict[str, Any], list[Path]]:
             "update": None,
         }
     )
-    _announce("downloaded", file_id=record["id"], repo_id=repo)
+    _announce(ctx, "downloaded", file_id=record["id"], repo_id=repo)
     return record, paths
 
 
 def install_into(
-    job: Job, stages: st.Stages, record: dict[str, Any], paths: list[Path]
+    ctx: WorkerContext,
+    job: Job,
+    stages: st.Stages,
+    record: dict[str, Any],
+    paths: list[Path],
 ) -> dict[str, Any]:
     """import into each target, confirm it is listed, then one test prompt per target."""
-    s, p = context.settings(), job["params"]
+    s, p = ctx.settings(), job["params"]
     targets, found, failed = p["targets"], {}, {}
     stages.enter("import", f"Importing into {' and '.join(targets)}")
     for i, target in enumerate(targets):
         stages.part(i, len(targets))
         try:
-            found[target] = import_one(s, p, target, record, paths, stages)
+            found[target] = import_one(ctx, s, p, target, record, paths, stages)
         except AppError as exc:
             if len(targets) == 1:
                 raise
@@ -116,11 +121,11 @@ def install_into(
     for i, (target, model) in enumerate(found.items()):
         stages.part(i, len(found))
         if target == llama.NAME:
-            tests[target] = llama.test_prompt(s, record, stages)
+            tests[target] = llama.test_prompt(ctx, s, record, stages)
         else:
             tests[target] = tg.test_prompt(s, target, model)
         stages.report(progress=1.0, message=f"{model} answered: {tests[target]['answer']!r}")
-    _announce("installed", file_id=record["id"], models=found)
+    _announce(ctx, "installed", file_id=record["id"], models=found)
     if failed:
         raise AppError(
             preflight.partial(record["repo_id"], found, failed, paths),
@@ -139,37 +144,43 @@ def install_into(
 
 
 def import_one(
-    s: Any, p: dict[str, Any], target: str, record: dict[str, Any], paths: list[Path], stages: Any
+    ctx: WorkerContext,
+    s: Any,
+    p: dict[str, Any],
+    target: str,
+    record: dict[str, Any],
+    paths: list[Path],
+    stages: Any,
 ) -> str:
     """Import into one target and confirm it is listed; the name it is listed under."""
     if target == "ollama":
         sha = record["files"][0].get("sha256")
         name = tg.to_ollama(s, paths, sha, p["ollama_name"], stages)
-        _downloads().add_import(record["id"], "ollama", name)
+        _downloads(ctx).add_import(record["id"], "ollama", name)
         return name
     if target == llama.NAME:  # llama.cpp serves the verified file where it lies
         name = llama.model_name(record)
-        _downloads().add_import(record["id"], target, name)
+        _downloads(ctx).add_import(record["id"], target, name)
         return name
     placed = tg.to_lmstudio(s, paths, record["repo_id"], stages, bool(p.get("replace")))
-    _downloads().add_import(record["id"], "lmstudio", placed)
+    _downloads(ctx).add_import(record["id"], "lmstudio", placed)
     return tg.confirm_lmstudio(s, paths[0].name, stages)
 
 
-@job_kind("model.install", queue=HOST, resumable=True, pausable=True)
-def install(job: Job, control: Control) -> dict[str, Any]:
+@handles(INSTALL)
+def install(ctx: WorkerContext, job: Job, control: Control) -> dict[str, Any]:
     """Download, verify, import into Ollama and/or LM Studio, and test: one job, one bar."""
-    stages = st.Stages(control, INSTALL)
+    stages = st.Stages(control, INSTALL_STAGES)
     stages.enter("check", "Checking " + " and ".join(job["params"]["targets"]))
-    preflight.require(context.settings(), job["params"]["targets"])
-    record, paths = fetch(job, stages)
-    return {**install_into(job, stages, record, paths), "files": [str(x) for x in paths]}
+    preflight.require(ctx.settings(), job["params"]["targets"])
+    record, paths = fetch(ctx, job, stages)
+    return {**install_into(ctx, job, stages, record, paths), "files": [str(x) for x in paths]}
 
 
-@job_kind("hf.download", queue=HOST, resumable=True, pausable=True)
-def download(job: Job, control: Control) -> dict[str, Any]:
+@handles(DOWNLOAD)
+def download(ctx: WorkerContext, job: Job, control: Control) -> dict[str, Any]:
     """Download and verify only (several files of one repo: one aggregated bar)."""
-    record, paths = fetch(job, st.Stages(control, DOWNLOAD))
+    record, paths = fetch(ctx, job, st.Stages(control, DOWNLOAD_STAGES))
     size = sum(f["size"] for f in record["files"])
     return {
         "file_id": record["id"],
@@ -179,16 +190,16 @@ def download(job: Job, control: Control) -> dict[str, Any]:
     }
 
 
-def existing(p: dict[str, Any]) -> tuple[dict[str, Any], list[Path]]:
+def existing(ctx: WorkerContext, p: dict[str, Any]) -> tuple[dict[str, Any], list[Path]]:
     """The record and files to import: a download record, or a path inside the models dir."""
     if p.get("file_id"):
-        record = _downloads().get(p["file_id"])
+        record = _downloads(ctx).get(p["file_id"])
         paths = [Path(f["path"]) for f in record["files"]]
     else:
         path = Path(p["path"])
-        record = _downloads().put(
+        record = _downloads(ctx).put(
             {
-                "host": p.get("host") or context.settings().hostname,
+                "host": p.get("host") or ctx.base_settings.hostname,
                 "repo_id": p["repo_id"],
                 "revision": None,
                 "commit": None,
@@ -205,11 +216,11 @@ def existing(p: dict[str, Any]) -> tuple[dict[str, Any], list[Path]]:
     return record, paths
 
 
-@job_kind("model.import", queue=HOST, resumable=True)
-def import_file(job: Job, control: Control) -> dict[str, Any]:
+@handles(IMPORT)
+def import_file(ctx: WorkerContext, job: Job, control: Control) -> dict[str, Any]:
     """An already downloaded GGUF into Ollama and/or LM Studio, confirmed and tested."""
-    stages = st.Stages(control, IMPORT)
-    record, paths = existing(job["params"])
+    stages = st.Stages(control, IMPORT_STAGES)
+    record, paths = existing(ctx, job["params"])
     stages.enter("verify", "Checking the GGUF header")
     st.verify(paths)
-    return install_into(job, stages, record, paths)
+    return install_into(ctx, job, stages, record, paths)

@@ -14,7 +14,10 @@ from roundhouse.providers.generation import build_llm, probe_llm
 from roundhouse.providers.llamacpp import models
 from roundhouse.providers.services import launch, process
 from roundhouse.providers.services.catalog import openai_models_url
-from roundhouse.tasks.jobs import llamacpp_serve, services
+from roundhouse.tasks import llamacpp_serve
+from roundhouse.tasks.context import WorkerContext
+from roundhouse.tasks.jobs import services
+from roundhouse.tasks.requests.services import catalog
 
 NAME = llamacpp_serve.NAME
 
@@ -39,10 +42,12 @@ def _probe(base_url: str, name: str, s: Settings) -> dict[str, Any]:
         llm.close()
 
 
-def test_prompt(s: Settings, record: dict[str, Any], control: Control) -> dict[str, Any]:
+def test_prompt(
+    ctx: WorkerContext, s: Settings, record: dict[str, Any], control: Control
+) -> dict[str, Any]:
     """Load the file and send the 10-token prompt: through the running server if it serves this
     file already, else through a temporary one that is stopped afterwards."""
-    entry = services.store().get(s.hostname, NAME) or {}
+    entry = services.store(ctx).get(s.hostname, NAME) or {}
     name = model_name(record)
     if (
         entry.get("state") == "running"
@@ -52,7 +57,7 @@ def test_prompt(s: Settings, record: dict[str, Any], control: Control) -> dict[s
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     spec = replace(
-        services.catalog(s)[NAME],
+        catalog(s)[NAME],
         name=f"{NAME}-test",
         port=port,
         base_url=base,

@@ -18,21 +18,16 @@ from roundhouse.providers.base import Control
 from roundhouse.providers.generation import build_llm, probe_llm
 from roundhouse.providers.llamacpp import engine
 from roundhouse.providers.llamacpp import setup as engine_setup
-from roundhouse.tasks import context
+from roundhouse.tasks.context import WorkerContext
 from roundhouse.tasks.jobs import services
-from roundhouse.tasks.kinds import HOST, job_kind
-
-NAME = "llamacpp"
-
-
-def setup_dedup(host: str) -> str:
-    return f"service-setup:{host}:{NAME}"
+from roundhouse.tasks.kinds import handles
+from roundhouse.tasks.requests.llamacpp import NAME, SETUP, SWITCH
 
 
-@job_kind("llamacpp.setup", queue=HOST)
-def setup(job: Job, control: Control) -> dict[str, Any]:
+@handles(SETUP)
+def setup(ctx: WorkerContext, job: Job, control: Control) -> dict[str, Any]:
     """Build llama-cpp-python[server] into <data dir>/llamacpp/venv (skipped when it is there)."""
-    s = context.settings()
+    s = ctx.settings()
     if s.llamacpp_command.strip():
         raise Conflict(
             "ROUNDHOUSE_LLAMACPP_COMMAND names an external llama-server: nothing to set up",
@@ -45,7 +40,7 @@ def setup(job: Job, control: Control) -> dict[str, Any]:
     out = engine_setup.install(
         s.data_dir, s.llamacpp_package, s.llamacpp_pip_args, control, s.llamacpp_cmake_args
     )
-    services.store().announce(s.hostname, NAME, {"state": "stopped", "message": out["message"]})
+    services.store(ctx).announce(s.hostname, NAME, {"state": "stopped", "message": out["message"]})
     return out
 
 
@@ -66,9 +61,9 @@ class _Loading:
         self.control.event(type_, **data)
 
 
-def verify(model: str, control: Control) -> dict[str, Any]:
+def verify(ctx: WorkerContext, model: str, control: Control) -> dict[str, Any]:
     """The switch's test prompt (10 tokens at most) to the server just loaded."""
-    s = context.settings()
+    s = ctx.settings()
     control.report(stage="verifying", progress=0.75, message=f"sending the test prompt to {model}")
     llm = build_llm({"llm": {"provider": NAME, "model": model, "base_url": s.llamacpp_base_url}})
     try:
@@ -85,17 +80,17 @@ def verify(model: str, control: Control) -> dict[str, Any]:
     return {"ok": True, **probe, "message": said}
 
 
-@job_kind("llamacpp.switch", queue=HOST)
-def switch(job: Job, control: Control) -> dict[str, Any]:
+@handles(SWITCH)
+def switch(ctx: WorkerContext, job: Job, control: Control) -> dict[str, Any]:
     """Serve the GGUF (start, or restart on it), verify it answers, then switch every role."""
-    s, p = context.settings(), job["params"]
+    s, p = ctx.settings(), job["params"]
     start: Job = {**job, "params": {"service": NAME, "model": p["model"]}}
-    served = services.start(start, _Loading(control))
+    served = services.start(ctx, start, _Loading(control))
     name = (served.get("model") or {}).get("name") or p["name"]
-    verification = verify(name, control) if p.get("verify", True) else None
+    verification = verify(ctx, name, control) if p.get("verify", True) else None
     changes = {role: Choice(**c) for role, c in p["changes"].items()}
     changes["llm"] = Choice(NAME, name)
-    store = ProviderStore(context.client(), context.keys(), s)
+    store = ProviderStore(ctx.client, ctx.keys, s)
     if p.get("persist"):
         values = {k: v for role, c in changes.items() for k, v in env_values(role, c).items()}
         with envfile.locked(s.env_file):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlsplit
 
 from roundhouse.core import feed
 from roundhouse.core.job_types import Job
@@ -21,64 +20,42 @@ from roundhouse.core.models import JobState
 from roundhouse.core.slots import Slots, waiting_message
 from roundhouse.providers import ollama
 from roundhouse.providers.base import Control
-from roundhouse.tasks import context
+from roundhouse.tasks.context import WorkerContext
 from roundhouse.tasks.control import Deferred
-from roundhouse.tasks.enqueue import enqueue
-from roundhouse.tasks.kinds import DOWNLOADS, job_kind
+from roundhouse.tasks.kinds import handles
+from roundhouse.tasks.requests.ollama import PULL, host_of, show_place, slots
 
 log = logging.getLogger(__name__)
-KIND = "ollama.pull"
+KIND = PULL
 
 
 class BackInLine(Deferred):
     """Not an error: no slot was free, so the job went back to the queue to wait its turn."""
 
 
-def host_of(url: str) -> str:
-    """`127.0.0.1:11434`: one pool and one dedup space per Ollama server."""
-    parts = urlsplit(url if "//" in url else f"http://{url}")
-    return f"{parts.hostname or 'localhost'}:{parts.port or 11434}"
-
-
-def ollama_id(url: str, host: str | None = None) -> str:
-    """Which Ollama: a pull sent to a host uses that host's own (`@gpu`), else the URL's."""
-    return f"@{host}" if host else host_of(url)
-
-
-def pool(url: str, host: str | None = None) -> str:
-    return f"ollama:{ollama_id(url, host)}"
-
-
-def dedup_key(url: str, model: str, host: str | None = None) -> str:
-    """Same model on the same Ollama = same artifact, whatever the spelling of the name."""
-    return f"ollama.pull:{ollama_id(url, host)}:{ollama.names.key(model)}"
-
-
-def target(params: dict[str, Any]) -> tuple[str, str | None]:
+def target(ctx: WorkerContext, params: dict[str, Any]) -> tuple[str, str | None]:
     """The URL this worker pulls into and the host the pull was sent to (None: any worker).
 
     A pull sent to a host runs on that host's queue against the host's own OLLAMA_BASE_URL.
     """
     host = params.get("host") or None
     url = "" if host else params.get("ollama_url") or ""
-    return url or context.settings().ollama_base_url, host
+    return url or ctx.settings().ollama_base_url, host
 
 
-def slots_for(url: str, host: str | None = None) -> Slots:
-    s = context.settings()
-    name = pool(url, host)
-    return Slots(context.client(), context.keys(), name, s.ollama_max_pulls, s.stale_after_s)
+def slots_for(ctx: WorkerContext, url: str, host: str | None = None) -> Slots:
+    return slots(ctx.client, ctx.keys, ctx.settings(), url, host)
 
 
-def publish_models(action: str, model: str, url: str) -> None:
+def publish_models(ctx: WorkerContext, action: str, model: str, url: str) -> None:
     """Tell every open page that the installed list changed."""
     body = {"backend": "ollama", "action": action, "model": model, "host": host_of(url)}
-    feed.publish(context.client(), context.keys(), "models", body, context.settings().feed_max)
+    feed.publish(ctx.client, ctx.keys, "models", body, ctx.base_settings.feed_max)
 
 
-def back_in_line(job: Job, control: Control, place: int) -> None:
+def back_in_line(ctx: WorkerContext, job: Job, control: Control, place: int) -> None:
     """queued again with the place shown; raises BackInLine (the task retries later)."""
-    store = context.jobs()
+    store = ctx.jobs
     run = getattr(control, "run", "") or store.r.hget(store.keys.job(job["id"]), "run") or ""
     fields = {
         "state": JobState.QUEUED.value,
@@ -91,26 +68,19 @@ def back_in_line(job: Job, control: Control, place: int) -> None:
     raise BackInLine(waiting_message(place))
 
 
-def resend(job: Job) -> None:
-    """Deliver a waiting pull's task now (its pending retry is then a duplicate, ignored)."""
-    from roundhouse.tasks.app import celery  # the worker's app, loaded by now
-
-    enqueue(celery, {**job, "queue": job.get("queue") or DOWNLOADS})
-
-
-def wake_next(slots: Slots) -> None:
+def wake_next(ctx: WorkerContext, line: Slots) -> None:
     """Send the first waiters at once and show the others their new place: a freed slot should
     not sit idle for a countdown, and a waiter whose retry died with a killed worker is picked
-    up again (a duplicate message is dropped by the runner's claim)."""
-    store = context.jobs()
-    free = max(1, slots.limit - len(slots.holders()))
-    for place, job_id in enumerate(slots.waiting(), start=1 - free):
+    up again (a duplicate message is dropped by the runner's claim; its pending retry too)."""
+    store = ctx.jobs
+    free = max(1, line.limit - len(line.holders()))
+    for place, job_id in enumerate(line.waiting(), start=1 - free):
         try:
             job = store.get(job_id)
             if job["state"] != JobState.QUEUED:
                 continue
             if place <= 0:
-                resend(job)
+                ctx.enqueue(job)
             elif place != job.get("place"):
                 fields = {"message": waiting_message(place), "place": place}
                 store.update(job_id, fields, allowed=(JobState.QUEUED.value,), snapshot=job)
@@ -149,38 +119,33 @@ def _size(n: int) -> str:
     return f"{value} B"
 
 
-def admit(job: Job) -> bool:
+def admit(ctx: WorkerContext, job: Job) -> bool:
     """Before the claim: a pull whose turn has not come stays `queued` (no claim, no attempt
     counted) with its place shown, and is sent again shortly."""
-    place = slots_for(*target(job["params"])).place(job["id"])
-    if not place:
-        return True
-    if place != job.get("place"):
-        fields = {"message": waiting_message(place), "place": place}
-        context.jobs().update(job["id"], fields, allowed=(JobState.QUEUED.value,), snapshot=job)
-    return False
+    place, _ = show_place(ctx.jobs, slots_for(ctx, *target(ctx, job["params"])), job)
+    return not place
 
 
-@job_kind(KIND, queue=DOWNLOADS, resumable=True, pausable=True, admit=admit)
-def pull(job: Job, control: Control) -> dict[str, Any]:
+@handles(PULL, admit=admit)
+def pull(ctx: WorkerContext, job: Job, control: Control) -> dict[str, Any]:
     """Wait for a slot, then stream POST /api/pull; cancel/pause close the stream (Ollama keeps
     the bytes, so the next pull resumes)."""
     params = job["params"]
-    url, host = target(params)
-    slots = slots_for(url, host)
-    place = slots.acquire(job["id"])
+    url, host = target(ctx, params)
+    line = slots_for(ctx, url, host)
+    place = line.acquire(job["id"])
     if place:
-        back_in_line(job, control, place)
+        back_in_line(ctx, job, control, place)
     if job.get("place"):
         control.report(message="Got a download slot", place=None)
     try:
         with ollama.OllamaClient(url) as client:
-            stall_s = context.settings().ollama_stall_s
+            stall_s = ctx.settings().ollama_stall_s
             before = was_installed(client, params["model"])
             result = ollama.pull(client, params["model"], control, stall_s=stall_s)
     finally:
-        slots.release(job["id"])
-        wake_next(slots)
-    Metrics(context.client(), context.keys()).bytes_downloaded(KIND, result["downloaded"])
-    publish_models("pulled", result["model"], url)
+        line.release(job["id"])
+        wake_next(ctx, line)
+    Metrics(ctx.client, ctx.keys).bytes_downloaded(KIND, result["downloaded"])
+    publish_models(ctx, "pulled", result["model"], url)
     return {**result, "message": result_message(result, before)}

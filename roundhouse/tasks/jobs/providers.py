@@ -9,25 +9,19 @@ an older version.
 from __future__ import annotations
 
 import time
-from functools import cache
 from typing import Any
 
 from roundhouse.core.job_types import Job
 from roundhouse.core.providers import ProviderStore
 from roundhouse.providers.base import Control
-from roundhouse.tasks import context
-from roundhouse.tasks.kinds import job_kind
+from roundhouse.tasks.context import WorkerContext
+from roundhouse.tasks.kinds import handles
+from roundhouse.tasks.requests.providers import SNAPSHOT
 
 
-@cache
-def store() -> ProviderStore:
-    """This worker process's provider store."""
-    return ProviderStore(context.client(), context.keys(), context.settings())
-
-
-def take(control: Control) -> dict[str, Any]:
+def take(ctx: WorkerContext, control: Control) -> dict[str, Any]:
     """The snapshot for this job, announced with its version; call once, at the start."""
-    snap = store().current()
+    snap = ProviderStore(ctx.client, ctx.keys, ctx.settings()).current()
     roles = {
         role: f"{snap[role]['provider']}/{snap[role]['model']}"
         for role in ("llm", "image", "vision")
@@ -40,11 +34,11 @@ def take(control: Control) -> dict[str, Any]:
     return snap
 
 
-@job_kind("providers.snapshot")
-def snapshot(job: Job, control: Control) -> dict[str, Any]:
+@handles(SNAPSHOT)
+def snapshot(ctx: WorkerContext, job: Job, control: Control) -> dict[str, Any]:
     """Read the snapshot and report what was seen, with the wall time it was read."""
     read_at = time.time()
-    snap = take(control)
+    snap = take(ctx, control)
     return {
         "providers_version": snap["version"],
         "read_at": read_at,

@@ -8,25 +8,28 @@ and announces every state change with a "service" event.
 from __future__ import annotations
 
 import time
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from celery import signals
-
 from roundhouse.core.downloads import Downloads
-from roundhouse.core.errors import AppError, Cancelled, Conflict
+from roundhouse.core.errors import AppError, Cancelled
 from roundhouse.core.job_types import Job
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.models import TERMINAL
 from roundhouse.core.services import ServiceStore, machine_view
-from roundhouse.core.settings import Settings
 from roundhouse.providers.base import Control
-from roundhouse.providers.services import launch, ports, process
-from roundhouse.providers.services.catalog import CATALOG_FIELDS, ServiceSpec, build_catalog, lookup
-from roundhouse.tasks import context, host_report
-from roundhouse.tasks.jobs import llamacpp_serve
-from roundhouse.tasks.kinds import HOST, job_kind
+from roundhouse.providers.services import launch, process
+from roundhouse.providers.services.catalog import ServiceSpec, lookup
+from roundhouse.tasks import host_report, llamacpp_serve
+from roundhouse.tasks.context import WorkerContext
+from roundhouse.tasks.kinds import at_worker_start, handles
+from roundhouse.tasks.requests.services import (
+    START,
+    STOP,
+    catalog,
+    refuse_if_foreign,
+    start_dedup,
+)
 from roundhouse.tasks.service_watch import observe, start_sweeper
 
 KEEP_LOGS = 5  # log/exit/pid/stop file sets kept per service
@@ -35,42 +38,28 @@ RESULT_FIELDS = ("status", "service", "port", "pid", "message", "managed", "log_
 CLEARED: dict[str, Any] = {"error": None, "hint": None, "returncode": None, "log_tail": []}
 
 
-def catalog(settings: Settings) -> dict[str, ServiceSpec]:
-    """The services this deployment knows, from settings only."""
-    return build_catalog(**{k: getattr(settings, k) for k in CATALOG_FIELDS})
+def store(ctx: WorkerContext) -> ServiceStore:
+    """What Redis records of the services each host runs."""
+    return ServiceStore(ctx.client, ctx.keys, ctx.base_settings.feed_max)
 
 
-def start_dedup(host: str, name: str) -> str:
-    """Two starts of one service on one host at once are one job."""
-    return f"service:{host}:{name}"
-
-
-def stop_dedup(host: str, name: str) -> str:
-    return f"service-stop:{host}:{name}"
-
-
-@cache
-def store() -> ServiceStore:
-    return ServiceStore(context.client(), context.keys(), context.settings().feed_max)
-
-
-def _answer(out: dict[str, Any], host: str) -> dict[str, Any]:
+def _answer(ctx: WorkerContext, out: dict[str, Any], host: str) -> dict[str, Any]:
     """The job result: the original's shape (status, service, port, pid, message) + extras."""
-    host_report.publish()  # the grid shows this host's view at once, not in 5 s
+    host_report.publish(ctx)  # the grid shows this host's view at once, not in 5 s
     return {**{k: out[k] for k in RESULT_FIELDS if k in out}, "host": host}
 
 
-@job_kind("service.start", queue=HOST)
-def start(job: Job, control: Control) -> dict[str, Any]:
+@handles(START)
+def start(ctx: WorkerContext, job: Job, control: Control) -> dict[str, Any]:
     """Start the service here unless it already runs; wait until it is healthy."""
-    s, services = context.settings(), store()
+    s, services = ctx.settings(), store(ctx)
     host, spec = s.hostname, lookup(catalog(s), job["params"]["service"])
     view = machine_view()
     entry = observe(services, host, spec.name, services.get(host, spec.name) or {}, view)
     ours = entry.get("state") == "running" and entry.get("record")
     served: dict[str, Any] = {}
     if spec.name == llamacpp_serve.NAME:  # the GGUF to serve is chosen per start
-        records = Downloads(context.client(), context.keys()).list()
+        records = Downloads(ctx.client, ctx.keys).list()
         pid = entry.get("pid") if ours else None
         spec, served = llamacpp_serve.prepare(s, spec, job["params"].get("model"), records, pid)
     if ours and served and (entry.get("model") or {}).get("file_id") != served["file_id"]:
@@ -78,7 +67,7 @@ def start(job: Job, control: Control) -> dict[str, Any]:
     elif ours:
         message = f"{spec.title} is already running (started by Roundhouse, pid {entry['pid']})"
         control.report(stage="ready", message=message, progress=1.0)
-        return _answer(process.result("already_running", entry, message, managed=True), host)
+        return _answer(ctx, process.result("already_running", entry, message, managed=True), host)
     services.announce(
         host,
         spec.name,
@@ -94,8 +83,8 @@ def start(job: Job, control: Control) -> dict[str, Any]:
     record = out.pop("record")
     if record is None:  # something healthy already answers on the port: not ours
         services.change(host, spec.name, {"state": "stopped", "record": None, **CLEARED})
-        services.announce(host, spec.name, {"state": "external", **_answer(out, host)})
-        return _answer(out, host)
+        services.announce(host, spec.name, {"state": "external", **_answer(ctx, out, host)})
+        return _answer(ctx, out, host)
     fields = {
         "state": "running",
         "managed": True,
@@ -111,7 +100,7 @@ def start(job: Job, control: Control) -> dict[str, Any]:
         "model": served or None,
     }
     services.change(host, spec.name, fields)
-    return _answer(out, host) | ({"model": served} if served else {})
+    return _answer(ctx, out, host) | ({"model": served} if served else {})
 
 
 def _record_failure(services: ServiceStore, host: str, spec: ServiceSpec, exc: Exception) -> None:
@@ -133,20 +122,23 @@ def _record_failure(services: ServiceStore, host: str, spec: ServiceSpec, exc: E
     services.change(host, spec.name, fields)
 
 
-@job_kind("service.stop", queue=HOST)
-def stop(job: Job, control: Control) -> dict[str, Any]:
+@handles(STOP)
+def stop(ctx: WorkerContext, job: Job, control: Control) -> dict[str, Any]:
     """SIGTERM, wait, SIGKILL what we started; nothing to stop is fine; not ours is refused."""
-    s, services = context.settings(), store()
+    s, services = ctx.settings(), store(ctx)
     host, spec = s.hostname, lookup(catalog(s), job["params"]["service"])
     control.report(stage="stopping", message=f"stopping {spec.title}")
-    _end_start(context.jobs(), host, spec, control)
+    _end_start(ctx.jobs, host, spec, control)
     entry = services.get(host, spec.name) or {}
     record = entry.get("record")
     if not record:
         refuse_if_foreign(spec)
         message = f"{spec.title} was not running"
         here = {"service": spec.name, "port": spec.port, "pid": None}
-        return {**_answer(process.result("stopped", here, message), host), "was_running": False}
+        return {
+            **_answer(ctx, process.result("stopped", here, message), host),
+            "was_running": False,
+        }
     out = process.stop(record, stop_argv=spec.stop_argv)
     fields = {
         "state": "stopped",
@@ -157,7 +149,7 @@ def stop(job: Job, control: Control) -> dict[str, Any]:
         "log_tail": [],
     }
     services.change(host, spec.name, fields)
-    return {**_answer(out, host), "was_running": out.get("was_running", False)}
+    return {**_answer(ctx, out, host), "was_running": out.get("was_running", False)}
 
 
 def _end_start(jobs: JobStore, host: str, spec: ServiceSpec, control: Control) -> None:
@@ -178,20 +170,6 @@ def _end_start(jobs: JobStore, host: str, spec: ServiceSpec, control: Control) -
         time.sleep(0.05)
 
 
-def refuse_if_foreign(spec: ServiceSpec) -> None:
-    """Something we did not start answers on the port: say so rather than touch it."""
-    if spec.local and spec.port and ports.listening(spec.host, spec.port):
-        who = ports.holder(spec.port)
-        raise Conflict(
-            f"{spec.title} on port {spec.port} was not started by Roundhouse"
-            + (f" ({who})" if who else "")
-            + "; Roundhouse only stops what it started",
-            hint="Stop it where it was started",
-            service=spec.name,
-            port=spec.port,
-        )
-
-
 def prune_logs(log_dir: Path, name: str, keep: int) -> None:
     """Old starts' files go; the newest `keep` sets stay (a running service's is the newest)."""
     if not log_dir.is_dir():
@@ -204,9 +182,8 @@ def prune_logs(log_dir: Path, name: str, keep: int) -> None:
             (log_dir / f"{stem}.{kind}").unlink(missing_ok=True)
 
 
-@signals.worker_ready.connect
-def _announce_host(sender: object = None, **_: object) -> None:
+@at_worker_start
+def _announce_host(ctx: WorkerContext) -> None:
     """The sweeper notices when a service started here dies; the view shows what runs here."""
-    services = store()
-    start_sweeper(services, context.settings().hostname)
-    host_report.start_publisher()
+    start_sweeper(store(ctx), ctx.base_settings.hostname)
+    host_report.start_publisher(ctx)

@@ -13,8 +13,10 @@ from flask.testing import FlaskClient
 from roundhouse.api import create_app
 from roundhouse.core.errors import AppError, ProviderError
 from roundhouse.core.hosts import Hosts
+from roundhouse.core.jobs import JobStore
 from roundhouse.core.keys import Keys
 from roundhouse.core.settings import Settings
+from roundhouse.tasks.context import WorkerContext
 from roundhouse.tasks.jobs import gguf
 from tests.fakes.gguf_bytes import gguf_bytes
 from tests.fakes.hub import FakeHub
@@ -85,16 +87,19 @@ def test_default_targets_leave_lmstudio_out_with_a_note(
 
 
 def test_a_half_done_install_names_both_targets_and_the_kept_file(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, store: JobStore
 ) -> None:
-    def import_one(s: Any, p: Any, target: str, record: Any, paths: Any, stages: Any) -> str:
+    ctx = WorkerContext(Settings(), store.r, store.keys, store, lambda job: None)
+
+    def import_one(
+        ctx: Any, s: Any, p: Any, target: str, record: Any, paths: Any, stages: Any
+    ) -> str:
         if target == "lmstudio":
             raise ProviderError("lmstudio", "not running (connection refused)")
         return f"hf.co/{REPO}:Q4_K_M"
 
     monkeypatch.setattr(gguf, "import_one", import_one)
     monkeypatch.setattr(gguf, "_announce", lambda *a, **k: None)
-    monkeypatch.setattr(gguf.context, "settings", lambda: Settings())
     monkeypatch.setattr(gguf.tg, "test_prompt", lambda s, t, m: {"answer": "OK"})
     job = {"params": {"targets": ["ollama", "lmstudio"], "ollama_name": "x"}}
     path = tmp_path / FILE
@@ -102,7 +107,7 @@ def test_a_half_done_install_names_both_targets_and_the_kept_file(
         "S", (), {"enter": lambda *a: None, "part": lambda *a: None, "report": lambda *a, **k: None}
     )()
     with pytest.raises(AppError) as caught:
-        gguf.install_into(job, stages, {"id": "f1", "repo_id": REPO, "files": [{}]}, [path])
+        gguf.install_into(ctx, job, stages, {"id": "f1", "repo_id": REPO, "files": [{}]}, [path])
     assert caught.value.message == (
         f"Installed {REPO} in Ollama as hf.co/{REPO}:Q4_K_M; "
         f"LM Studio: not running (connection refused); file kept at {path}"

@@ -140,8 +140,12 @@ def test_malformed_input_is_a_400(
 
 
 def _operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [(path, method, op) for path, item in doc["paths"].items()
-            for method, op in item.items() if method in METHODS]
+    return [
+        (path, method, op)
+        for path, item in doc["paths"].items()
+        for method, op in item.items()
+        if method in METHODS
+    ]
 
 
 def _arrays_without_items(node: Any, where: str = "") -> list[str]:
@@ -170,16 +174,15 @@ def test_every_array_says_what_its_items_are(doc: dict[str, Any]) -> None:
     assert _arrays_without_items(doc) == []
 
 
-def test_guarded_operations_name_the_token_schemes_and_open_ones_none(
-        doc: dict[str, Any]) -> None:
+def test_guarded_operations_name_the_token_schemes_and_open_ones_none(doc: dict[str, Any]) -> None:
     schemes = doc["components"]["securitySchemes"]
-    assert schemes["bearer"] == {"type": "http", "scheme": "bearer",
-                                 "description": "the API token"}
+    assert schemes["bearer"] == {"type": "http", "scheme": "bearer", "description": "the API token"}
     assert schemes["cookie"]["in"] == "cookie" and schemes["cookie"]["name"] == "roundhouse_session"
     for path, method, op in _operations(doc):
         guarded = not (path == "/" or path.startswith(OPEN_PATHS))
-        assert op["security"] == ([{"bearer": []}, {"token_header": []}, {"cookie": []}]
-                                  if guarded else []), (method, path)
+        assert op["security"] == (
+            [{"bearer": []}, {"token_header": []}, {"cookie": []}] if guarded else []
+        ), (method, path)
     assert doc["paths"]["/healthz"]["get"]["security"] == []
 
 

@@ -256,7 +256,13 @@ def test_persist_writes_env_keeping_other_lines(client: FlaskClient, settings: S
 def test_health_lists_every_service_and_llm_models_skip_embeddings(client: FlaskClient) -> None:
     services = client.get("/api/providers/health").json["services"]
     assert set(services) == {
-        "ollama", "lmstudio", "flux", "vision", "openai-compatible", "llamacpp", "openai"
+        "ollama",
+        "lmstudio",
+        "flux",
+        "vision",
+        "openai-compatible",
+        "llamacpp",
+        "openai",
     }
     assert services["ollama"]["ok"] and not services["lmstudio"]["ok"]
     body = client.get("/api/providers/llm/models").json

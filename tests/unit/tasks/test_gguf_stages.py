@@ -8,9 +8,10 @@ import pytest
 
 from roundhouse.core.errors import InvalidRequest
 from roundhouse.core.settings import Settings
-from roundhouse.tasks.jobs import gguf_files, gguf_params
-from roundhouse.tasks.jobs.gguf_stages import Stages, bytes_on_disk
+from roundhouse.tasks import gguf_files
+from roundhouse.tasks.gguf_stages import Stages, bytes_on_disk
 from roundhouse.tasks.jobs.gguf_targets import lmstudio_key_for
+from roundhouse.tasks.requests import gguf as gguf_params
 from tests.fakes.control import RecordingControl
 
 

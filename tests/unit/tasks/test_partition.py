@@ -15,7 +15,7 @@ SETTINGS = Settings(hostname="api", stale_after_s=20, watchdog_interval_s=1, hos
 
 
 @kinds.job_kind("test.partition", resumable=True)
-def _resumable(job, control):  # type: ignore[no-untyped-def]
+def _resumable(ctx, job, control):  # type: ignore[no-untyped-def]
     return None
 
 

@@ -17,8 +17,7 @@ from roundhouse.providers.gguf import CHAT_TEMPLATE
 from roundhouse.providers.llamacpp import engine, memory, models
 from roundhouse.providers.services import process
 from roundhouse.providers.services.catalog import LLAMACPP_HINT, ServiceSpec
-
-NAME = "llamacpp"
+from roundhouse.tasks.requests.llamacpp import NAME
 
 
 def threads(s: Settings) -> int:

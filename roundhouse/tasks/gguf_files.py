@@ -14,9 +14,9 @@ from roundhouse.core.keys import Keys
 from roundhouse.core.models import ACTIVE, now
 from roundhouse.core.settings import Settings
 from roundhouse.providers import hf
-from roundhouse.tasks.jobs.gguf_params import dedup_key
+from roundhouse.tasks.requests.gguf import DOWNLOAD, INSTALL, dedup_key
 
-DOWNLOAD_KINDS = ("model.install", "hf.download")
+DOWNLOAD_KINDS = (INSTALL, DOWNLOAD)
 
 
 def check_update(s: Settings, record: dict[str, Any]) -> dict[str, Any]:

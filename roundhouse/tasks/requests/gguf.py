@@ -1,4 +1,5 @@
-"""GGUF job parameters: checked before a job exists, so bad input is a 400 that changes nothing."""
+"""GGUF requests (`model.install`, `hf.download`, `model.import`, `model.delete`): parameters
+checked before a job exists, so bad input is a 400 that changes nothing; one job per file."""
 
 from __future__ import annotations
 
@@ -9,6 +10,14 @@ from roundhouse.core.errors import InvalidRequest
 from roundhouse.core.settings import Settings
 from roundhouse.providers import hf
 from roundhouse.providers.ollama import names
+from roundhouse.tasks.kinds import HOST, declare
+
+# All on the HOST queue: the models folder, its disk reservation and LM Studio's folder belong
+# to one machine, and a part left by a killed worker must be found by the next.
+INSTALL = declare("model.install", queue=HOST, resumable=True, pausable=True)
+DOWNLOAD = declare("hf.download", queue=HOST, resumable=True, pausable=True)
+IMPORT = declare("model.import", queue=HOST, resumable=True)
+DELETE = declare("model.delete", queue=HOST)
 
 TARGETS = ("ollama", "lmstudio", "llamacpp")
 DEFAULT_TARGETS = ("ollama", "lmstudio")  # llama.cpp is opted into: it serves from models_dir
@@ -108,3 +117,12 @@ def is_split(files: list[str]) -> bool:
 
 def dedup_key(kind: str, host: str, repo_id: str, files: list[str]) -> str:
     return f"{kind}:{host}:{repo_id}:{files[0] if files else ''}"
+
+
+def import_dedup(host: str, source: str) -> str:
+    """One import of one file (a download record's id, or a path) per host at a time."""
+    return f"{IMPORT}:{host}:{source}"
+
+
+def delete_dedup(file_id: str) -> str:
+    return f"{DELETE}:{file_id}"
