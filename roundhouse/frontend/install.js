@@ -11,7 +11,7 @@ import { checkUpdates, loadFiles } from "./install_files.js";
 const KINDS = new Set(["model.install", "hf.download", "model.import"]);
 const STAGES = { "model.install": ["check", "download", "verify", "import", "test"],
   "hf.download": ["check", "download", "verify"], "model.import": ["verify", "import", "test"] };
-const TARGETS = { ollama: "Ollama", lmstudio: "LM Studio" };
+const TARGETS = { ollama: "Ollama", lmstudio: "LM Studio", llamacpp: "llama.cpp" };
 const API = "/api/providers/models";
 const SHOWN = 20;
 

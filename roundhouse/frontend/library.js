@@ -1,13 +1,14 @@
 // The model library, in the Install view: search the Hub for GGUF repos (#/install), open one
 // (#/install/<publisher>/<repo>) to see every GGUF with size, quant and whether it fits the
 // chosen host, the licence, the last change and the model card; Install picks a file.
-// "Install GGUF…" on a recommended model opens its page here.
+// With more than one host online, "Install on" picks the host that downloads and installs it
+// (the fit is judged for that host). "Install GGUF…" on a recommended model opens its page here.
 import { api, explain, toast } from "./api.js";
 import { remember } from "./store.js";
 import { bytes, el } from "./format.js";
 import { navigate } from "./router.js";
 
-const ui = { repo: null, page: null, searched: null };
+const ui = { repo: null, page: null, searched: null, host: "" };
 const VERDICT = { fits: "ok", tight: "warn", "will not fit": "bad", unknown: "" };
 
 function searchForm() {
@@ -56,7 +57,22 @@ function fileRow(file) {
     el("td", {}, install));
 }
 
-function repoPanel(page) {
+/** Every host a worker announced, online or not (GET /healthz); none when it cannot say. */
+async function knownHosts() {
+  try { return (await api("/healthz")).hosts || []; } catch { return []; }
+}
+
+/** "Install on [host]" when more than one host is online; an offline one is listed, disabled. */
+function hostPicker(page, known) {
+  if (known.filter((h) => h.online).length < 2) return null;
+  const select = el("select", { name: "host", id: "library-host" }, ...known.map((h) =>
+    el("option", { value: h.host, selected: h.host === page.host, disabled: !h.online },
+      h.online ? h.host : `${h.host} (offline)`)));
+  select.addEventListener("change", () => { ui.host = select.value; openRepo(ui.repo, true); });
+  return el("label", { class: "host-pick" }, "Install on ", select);
+}
+
+function repoPanel(page, known) {
   const card = el("div", { class: "model-card" });
   card.innerHTML = page.card_html;  // sanitized by the server (markdown-it, raw HTML off)
   const facts = [page.license ? `Licence: ${page.license}` : "Licence: not stated",
@@ -66,6 +82,7 @@ function repoPanel(page) {
     el("div", { class: "inline" }, el("h3", {}, page.id),
       el("a", { href: "#/install", class: "ghost-link" }, "← Back to search")),
     el("p", { class: "muted repo-facts" }, facts.join(" · ")),
+    hostPicker(page, known),
     page.fit_note ? el("p", { class: "muted" }, page.fit_note) : null,
     el("table", { class: "library-files" },
       el("caption", {}, `GGUF files, and whether each fits ${page.host}`),
@@ -76,15 +93,18 @@ function repoPanel(page) {
     el("h4", {}, "Model card"), card);
 }
 
-async function openRepo(repo) {
+async function openRepo(repo, refocus = false) {
   const box = document.getElementById("library-page");
   ui.repo = repo;
   box.replaceChildren(el("p", { class: "muted" }, `Reading ${repo} on the Hub…`));
+  const host = ui.host ? `?host=${encodeURIComponent(ui.host)}` : "";
   try {
-    const page = await api(`/api/library/repo/${repo.split("/").map(encodeURIComponent).join("/")}`);
+    const [page, known] = await Promise.all([
+      api(`/api/library/repo/${repo.split("/").map(encodeURIComponent).join("/")}${host}`), knownHosts()]);
     if (ui.repo !== repo) return;
     ui.page = page;
-    box.replaceChildren(repoPanel(page));
+    box.replaceChildren(repoPanel(page, known));
+    if (refocus) document.getElementById("library-host")?.focus({ preventScroll: true });
   } catch (e) { box.replaceChildren(el("p", { class: "form-error", role: "alert" }, explain(e))); }
 }
 
@@ -92,14 +112,14 @@ async function pick(file) {
   const f = document.getElementById("install-form");
   const out = document.getElementById("library-install-error");
   out.textContent = "";
-  const targets = f ? ["ollama", "lmstudio"].filter((t) => f[t]?.checked) : ["ollama"];
-  const body = { repo_id: ui.page.id, targets: file.split ? targets.filter((t) => t !== "ollama") : targets };
+  const targets = f ? ["ollama", "lmstudio", "llamacpp"].filter((t) => f[t]?.checked) : ["ollama"];
+  const body = { repo_id: ui.page.id, host: ui.page.host, targets: file.split ? targets.filter((t) => t !== "ollama") : targets };
   if (file.split) body.quant = file.quant; else body.file = file.name;
-  if (!body.targets.length) { out.textContent = "Choose a target under “Into” (a split GGUF goes to LM Studio only)."; return; }
+  if (!body.targets.length) { out.textContent = "Choose a target under “Into” (a split GGUF goes to LM Studio or llama.cpp only)."; return; }
   try {
     const job = await api("/api/providers/models/install", { method: "POST", body });
     remember(job);
-    toast(job.joined ? "Already installing; following that job." : `Installing ${file.name}`);
+    toast(job.joined ? "Already installing; following that job." : `Installing ${file.name} on ${body.host}`);
     document.getElementById("install-jobs")?.scrollIntoView({ block: "nearest" });
   } catch (e) { out.textContent = explain(e); }
 }
