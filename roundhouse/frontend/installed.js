@@ -2,12 +2,12 @@
 // its details (parameters, quant, context, size, licence, modified), sorted and filtered.
 // Use switches the LLM role to it (verified: the model's reply is shown); Try sends one prompt
 // and streams the answer into the page.
-import { api, explain, toast, ApiError } from "./api.js";
+import { api, explain, ApiError } from "./api.js";
 import { onEvent } from "./live.js";
 import { bytes, el } from "./format.js";
+import { TITLES, useModel } from "./use_model.js";
 
 const ui = { rows: [], sort: "name", filter: "", active: null, drawn: "" };
-const TITLES = { ollama: "Ollama", lmstudio: "LM Studio", "openai-compatible": "OpenAI-compatible", openai: "OpenAI" };
 const SORTS = { name: "Name", provider: "Backend", size: "Size (largest first)", modified: "Newest first" };
 
 async function load() {
@@ -104,20 +104,9 @@ async function details(r, button) {
   } catch (e) { cell.replaceChildren(el("p", { class: "form-error" }, explain(e))); }
 }
 
-async function use(r, button) {
+function use(r, button) {
   const cell = under(button, "use", el("p", { class: "muted", role: "status" }, `Switching the LLM to ${r.model} and sending a test prompt…`));
-  if (!cell) return;
-  button.disabled = true;
-  try {
-    const state = await api("/api/providers/switch", { method: "POST", body: { llm: { provider: r.provider, model: r.model }, verify: true } });
-    const v = state.verification;
-    const said = v ? ` It replied: “${v.answer}” (${v.latency_ms} ms).` : "";
-    cell.replaceChildren(el("p", { class: "verified use-result", role: "status" }, `Now using ${state.llm.model} on ${TITLES[state.llm.provider]}.${said}`));
-    toast(`LLM switched to ${state.llm.model}`);
-    ui.active = state.llm;
-    markInUse();
-  } catch (e) { cell.replaceChildren(el("p", { class: "form-error use-result", role: "alert" }, explain(e))); }
-  finally { button.disabled = false; }
+  if (cell) useModel(r, cell, button, (llm) => { ui.active = llm; markInUse(); });
 }
 
 function tryPanel(r, button) {

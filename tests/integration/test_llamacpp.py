@@ -24,6 +24,7 @@ from playwright.sync_api import Page, expect
 
 from roundhouse.providers.beam.parse import MODIFIERS
 from tests.conftest import Fakes
+from tests.e2e.page_tools import press
 from tests.fakes import llamacpp_wheel
 from tests.fakes.service import free_port
 from tests.integration.cli_run import rh
@@ -96,7 +97,7 @@ def serve_gemma(ts: TestStack) -> None:
     assert api(ts, "POST", "/api/providers/switch", body).status_code == 200
 
 
-def test_the_whole_local_loop_with_a_real_model(llama: TestStack) -> None:
+def test_the_whole_local_loop_with_a_real_model(llama: TestStack, page: Page) -> None:
     install = {"repo_id": REPO, "quant": "Q4_K_M", "targets": ["llamacpp"]}
     job = succeeded(llama, api(llama, "POST", "/api/providers/models/install", install))
     stages = [e["stage"] for e in job_events(llama, job["id"])]
@@ -133,14 +134,24 @@ def test_the_whole_local_loop_with_a_real_model(llama: TestStack) -> None:
     verification = r.json()["verification"]
     assert verification["ok"] and verification["answered_by"] == NAME and verification["answer"]
 
-    # with the server stopped, a switch loads the file as a job and applies after verifying
+    # with the server stopped, Use on the page loads the file as a job, shows its stages live
+    # and the reply once verified; the switch applies only then
     succeeded(llama, api(llama, "POST", "/api/providers/services/stop", {"service": "llamacpp"}))
-    body = {
-        "llm": {"provider": "llama.cpp", "model": job["result"]["file_id"]},
-        "image": "flux",
-        "vision": "local",
-    }
-    switched = succeeded(llama, api(llama, "POST", "/api/providers/switch", body))
+    body = {"image": "flux", "vision": "local"}
+    assert api(llama, "POST", "/api/providers/switch", body).status_code == 200
+    page.goto(f"{llama.url}/#/models")
+    use_row = page.locator(f'#installed-models tr[data-provider="llamacpp"][data-model="{NAME}"]')
+    press(page, use_row.get_by_role("button", name="Use"))
+    expect(page.locator("#installed-models .use-progress")).to_contain_text(
+        "loading model", timeout=60_000
+    )
+    expect(page.locator("#installed-models .use-result")).to_contain_text(
+        f"Now using {NAME} on llama.cpp. It replied: “", timeout=180_000
+    )
+    expect(use_row.get_by_role("button", name="In use")).to_be_visible()
+    listed = api(llama, "GET", "/api/jobs?kind=llamacpp.switch&limit=1").json()["jobs"]
+    switched = wait_state(llama, listed[0]["id"], DONE, timeout=30)
+    assert switched["state"] == "succeeded", switched
     stages = [e["stage"] for e in job_events(llama, switched["id"])]
     assert stages.index("loading model") < stages.index("verifying") < stages.index("switched")
     assert switched["result"]["verification"]["answered_by"] == NAME
