@@ -24,7 +24,7 @@ import httpx
 from bench._stack import own_stack
 from bench.stats import table
 from roundhouse.cli.stack import Stack, free_port
-from roundhouse.core.providers import ProviderStore
+from roundhouse.core.active_providers import ProviderStore
 from roundhouse.core.settings import Settings
 from roundhouse.providers.beam import run
 from roundhouse.providers.generation import build

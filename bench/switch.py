@@ -28,8 +28,8 @@ import redis
 from bench._stack import own_stack
 from bench.stats import pct, table
 from roundhouse.cli.stack import Stack, free_port
+from roundhouse.core.active_providers import Choice, ProviderStore
 from roundhouse.core.keys import Keys
-from roundhouse.core.providers import Choice, ProviderStore
 from roundhouse.core.settings import Settings
 
 PREFIX = "bench:"

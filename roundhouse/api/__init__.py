@@ -9,13 +9,14 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from roundhouse.api import access, access_log, errors, metrics, routes
-from roundhouse.api.deps import Services
+from roundhouse.api.deps import AppContext
 from roundhouse.api.relay import Relay
+from roundhouse.core.feed import Feed
 from roundhouse.core.job_types import Job
-from roundhouse.core.jobs import JobStore, Limits
 from roundhouse.core.keys import Keys
 from roundhouse.core.redis import connect
 from roundhouse.core.settings import Settings
+from roundhouse.core.stores import Stores
 
 
 def create_app(
@@ -31,9 +32,7 @@ def create_app(
     patient = client or connect(settings.redis_url)
     client = client or connect(settings.redis_url, patient=False)
     keys = Keys(settings.key_prefix)
-    store = JobStore(
-        client, keys, Limits(settings.job_events_max, settings.feed_max, settings.job_retention_s)
-    )
+    stores = Stores(client, keys, settings)
     app = Flask(__name__, static_folder=None)
     if settings.trusted_proxies:  # the caller's address and scheme as the proxy saw them
         n = settings.trusted_proxies
@@ -42,16 +41,16 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 25}
     app.json.sort_keys = False  # type: ignore[attr-defined]  # DefaultJSONProvider's, not the base's
-    relay = Relay(patient, keys)
-    svc = Services(settings, client, keys, store, enqueue or _celery_enqueue(settings), relay)
-    app.extensions["roundhouse"] = svc
+    relay = Relay(Feed(patient, keys, settings.feed_max))
+    ctx = AppContext(settings, stores, enqueue or _celery_enqueue(settings), relay)
+    app.extensions["roundhouse"] = ctx
     errors.register(app)
     access_log.install(app)
     access.install(app)
     for bp in routes.blueprints():
         app.register_blueprint(bp)
     if background:
-        _start_background(svc)
+        _start_background(ctx)
     return app
 
 
@@ -64,9 +63,9 @@ def _celery_enqueue(settings: Settings) -> Callable[[Job], None]:
     return lambda job: enqueue(app, job)
 
 
-def _start_background(svc: Services) -> None:
+def _start_background(ctx: AppContext) -> None:
     from roundhouse.tasks.watchdog import start_thread
 
-    start_thread(svc.jobs, svc.enqueue, svc.settings)
-    svc.relay.start()
-    metrics.start_publisher(svc)
+    start_thread(ctx.stores, ctx.enqueue, ctx.settings)
+    ctx.relay.start()
+    metrics.start_publisher(ctx)

@@ -11,8 +11,9 @@ Followers of single jobs are not coalesced.
 
 from __future__ import annotations
 
-#: How job progress events are spelled by core/scripts.py (compact JSON).
-PROGRESS = '"event":"progress"'
+from roundhouse.core.feed import Entry
+
+PROGRESS = "progress"
 INTERVAL_MS = 100
 PRUNE_AT = 2000
 
@@ -30,11 +31,12 @@ class Coalescer:
         self.last: dict[str, int] = {}  # job id -> write time (ms) of its last progress sent
         self.held: dict[str, tuple[str, int, float]] = {}  # job id -> (event, written, due at)
 
-    def offer(self, job_id: str, event: str, written: int, now: float) -> bool:
-        """True: send `event` (written at `written` ms) now. False: held until due."""
+    def offer(self, entry: Entry, now: float) -> bool:
+        """True: send the entry's event now. False: held until due (timed from its write)."""
+        job_id, event, written = entry.job, entry.event, fid_ms(entry.fid)
         if not job_id:
             return True
-        if PROGRESS not in event:
+        if entry.name != PROGRESS:
             self.held.pop(job_id, None)
             return True
         last = self.last.get(job_id)

@@ -14,9 +14,9 @@ from dataclasses import replace
 from typing import Any
 
 from roundhouse.api import provider_health as health
-from roundhouse.api.deps import Services, base_services
+from roundhouse.api.deps import AppContext, base_ctx
 from roundhouse.core import envfile
-from roundhouse.core.connection_catalog import (
+from roundhouse.core.connection_specs import (
     Connection,
     check_key,
     check_url,
@@ -65,11 +65,11 @@ def _offers(conn: Connection) -> str:
     return f"{conn.title} takes: " + ", ".join(parts) + ' (or "reset": [...])'
 
 
-def trial(svc: Services, values: dict[str, str | None]) -> Settings:
+def trial(ctx: AppContext, values: dict[str, str | None]) -> Settings:
     """The settings as they would be after the change (a reset falls back to the environment)."""
-    defaults = base_services().settings
+    defaults = base_ctx().settings
     laid: dict[str, Any] = {f: getattr(defaults, f) if v is None else v for f, v in values.items()}
-    return replace(svc.settings, **laid)
+    return replace(ctx.settings, **laid)
 
 
 def probe(conn: Connection, settings: Settings) -> dict[str, Any]:
@@ -105,11 +105,11 @@ def scrub(text: str, secrets: list[str]) -> str:
     return text
 
 
-def change(svc: Services, name: str, body: dict[str, Any], by: str) -> dict[str, Any]:
+def change(ctx: AppContext, name: str, body: dict[str, Any], by: str) -> dict[str, Any]:
     """Validate, test, save; returns the connection as now seen (masked) and the test."""
     conn = lookup(name)
     values = wanted(conn, body)
-    new = trial(svc, values)
+    new = trial(ctx, values)
     secrets = [v for f, v in values.items() if v and f == conn.key_field]
     verdict: dict[str, Any] = {"ok": True, "url": None, "reset": True}
     if any(v is not None for v in values.values()):  # back to the default needs no test
@@ -119,15 +119,15 @@ def change(svc: Services, name: str, body: dict[str, Any], by: str) -> dict[str,
             verdict = {"ok": False, "error": exc.message, "status_code": exc.details.get("status")}
     if not verdict.get("ok"):
         raise refusal(conn, verdict, secrets)
-    store = ConnectionStore(svc.redis, svc.keys)
+    store = ctx.stores.connections
     persisted = bool(body.get("persist"))
     if persisted:
-        _save(svc, conn, values, store, by)
+        _save(ctx, conn, values, store, by)
     else:
-        store.change(conn, values, by=by, feed_max=svc.settings.feed_max)
+        store.change(conn, values, by=by, feed_max=ctx.settings.feed_max)
     if conn.name != "huggingface":  # the health badges show the new address or key at once
         fresh = health.check(new, [conn.name])[conn.name] if "reset" in verdict else verdict
-        health.cache(svc).record({conn.name: fresh})
+        health.cache(ctx).record({conn.name: fresh})
     test = {
         k: scrub(str(v), secrets) if isinstance(v, str) else v
         for k, v in verdict.items()
@@ -142,16 +142,20 @@ def change(svc: Services, name: str, body: dict[str, Any], by: str) -> dict[str,
 
 
 def _save(
-    svc: Services, conn: Connection, values: dict[str, str | None], store: ConnectionStore, by: str
+    ctx: AppContext,
+    conn: Connection,
+    values: dict[str, str | None],
+    store: ConnectionStore,
+    by: str,
 ) -> None:
     """Redis and `.env` together, under the same lock as provider switches."""
-    path = svc.settings.env_file
+    path = ctx.settings.env_file
     folder = os.path.dirname(os.path.abspath(path)) or "."
     if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
         raise InvalidRequest(f"Cannot write {path}; nothing was changed.")
     names = {conn.url_field: conn.url_env, conn.key_field: conn.key_env}
     lines = {env: v for f, v in values.items() if v is not None and (env := names.get(f))}
     with envfile.locked(path):
-        store.change(conn, values, by=by, feed_max=svc.settings.feed_max)
+        store.change(conn, values, by=by, feed_max=ctx.settings.feed_max)
         if lines:
             envfile.write_locked(path, lines)

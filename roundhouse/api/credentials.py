@@ -16,7 +16,7 @@ import logging
 from flask import request
 from itsdangerous import BadSignature, Signer
 
-from roundhouse.api.deps import base_services
+from roundhouse.api.deps import base_ctx
 from roundhouse.api.errors import TooManyRequests, Unauthorized
 from roundhouse.core.auth_store import FailedAttempts, Sessions
 from roundhouse.core.settings import Settings
@@ -27,7 +27,7 @@ log = logging.getLogger("roundhouse.access")
 
 def settings() -> Settings:
     """This process's own settings: access rules never wait on Redis (no connections overlay)."""
-    return base_services().settings
+    return base_ctx().settings
 
 
 def same_secret(given: str, expected: str) -> bool:
@@ -38,12 +38,11 @@ def same_secret(given: str, expected: str) -> bool:
 
 
 def sessions() -> Sessions:
-    return Sessions(base_services().redis, base_services().keys)
+    return base_ctx().stores.sessions
 
 
 def attempts() -> FailedAttempts:
-    svc = base_services()
-    return FailedAttempts(svc.redis, svc.keys, svc.settings.auth_failures_per_minute)
+    return base_ctx().stores.failed_attempts
 
 
 def _signer() -> Signer:

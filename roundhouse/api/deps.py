@@ -1,65 +1,88 @@
-"""Typed access to the per-app services, so views never build clients themselves."""
+"""Typed access to the app's context, so views never build clients or stores themselves."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import redis
 from flask import current_app, g, has_request_context
 
-from roundhouse.core.connections import ConnectionStore
 from roundhouse.core.hosts import Hosts
 from roundhouse.core.job_types import Job
 from roundhouse.core.jobs import JobStore
-from roundhouse.core.keys import Keys
 from roundhouse.core.settings import Settings
+from roundhouse.core.stores import Stores
 
 if TYPE_CHECKING:
+    import httpx
+    from prometheus_client import CollectorRegistry
+
     from roundhouse.api.relay import Relay
+    from roundhouse.core.health_cache import HealthCache
 
 
 @dataclass
-class Services:
+class Shared:
+    """Built on first use and shared by every request's AppContext (each is a copy)."""
+
+    ollama_http: httpx.Client | None = None
+    #: Ollama URL -> when it last answered (routes/models.SEEN_UP_S)
+    ollama_seen_up: dict[str, float] = field(default_factory=dict)
+    health: HealthCache | None = None
+    metrics_registry: CollectorRegistry | None = None
+    health_refreshing: threading.Lock = field(default_factory=threading.Lock)
+    building: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass
+class AppContext:
+    """What every view shares: settings, the stores, the broker and the relay."""
+
     settings: Settings
-    redis: redis.Redis
-    keys: Keys
-    jobs: JobStore
+    stores: Stores
     enqueue: Callable[[Job], None]
     relay: Relay
-    extras: dict[str, Any] = field(default_factory=dict)
+    shared: Shared = field(default_factory=Shared)
+
+    @property
+    def jobs(self) -> JobStore:
+        return self.stores.jobs
+
+    @property
+    def hosts(self) -> Hosts:
+        return self.stores.hosts
 
 
-def base_services() -> Services:
-    """The app's services with this process's own settings (environment and `.env`)."""
+def base_ctx() -> AppContext:
+    """The app's context with this process's own settings (environment and `.env`)."""
     return current_app.extensions["roundhouse"]
 
 
-def services() -> Services:
-    """The app's services, with the runtime connections (URLs, keys) laid over the settings,
+def app_ctx() -> AppContext:
+    """The app's context, with the runtime connections (URLs, keys) laid over the settings,
     read once per request: a change made through any API process applies to the next request."""
-    base = base_services()
+    base = base_ctx()
     if not has_request_context():
         return base
-    found = g.get("rh_services")
+    found = g.get("rh_ctx")
     if found is None:
-        settings = ConnectionStore(base.redis, base.keys).apply(base.settings)
-        found = g.rh_services = replace(base, settings=settings)
+        settings = base.stores.connections.apply(base.settings)
+        found = g.rh_ctx = replace(base, settings=settings)
     return found
 
 
 def jobs() -> JobStore:
-    return services().jobs
+    return app_ctx().jobs
 
 
 def settings() -> Settings:
-    return services().settings
+    return app_ctx().settings
 
 
 def hosts() -> Hosts:
-    svc = services()
-    return Hosts.of(svc.redis, svc.keys, svc.settings)
+    return app_ctx().hosts
 
 
 def host_of(raw: object) -> str:

@@ -6,35 +6,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from roundhouse.api.deps import Services
+from roundhouse.api.deps import AppContext
 from roundhouse.api.provider_switch import _check_writable, _flag, plan, requested
 from roundhouse.api.submit import submit
-from roundhouse.core.downloads import Downloads
-from roundhouse.core.errors import AppError, InvalidRequest
+from roundhouse.core.active_providers import canonical
+from roundhouse.core.errors import InvalidRequest
 from roundhouse.core.job_types import Job
-from roundhouse.core.models import ACTIVE
-from roundhouse.core.providers import canonical
-from roundhouse.core.services import ServiceStore
 from roundhouse.providers import health
 from roundhouse.providers.llamacpp import engine
-from roundhouse.providers.services.catalog import ServiceSpec
 from roundhouse.providers.services.ports import check_port
+from roundhouse.providers.services.specs import ServiceSpec
 from roundhouse.tasks import llamacpp_serve
 from roundhouse.tasks.requests.llamacpp import SWITCH, setup_dedup
-from roundhouse.tasks.requests.services import catalog, start_dedup
+from roundhouse.tasks.requests.services import service_specs, start_dedup
 
 NAME = llamacpp_serve.NAME
 JOB_FIELDS = ("id", "state", "stage", "message", "progress", "error", "hint")
 MAX_NAME = 200
 
 
-def _records(svc: Services) -> list[dict[str, Any]]:
-    return Downloads(svc.redis, svc.keys).list()
+def _records(ctx: AppContext) -> list[dict[str, Any]]:
+    return ctx.stores.downloads.list()
 
 
-def _entry(svc: Services) -> dict[str, Any]:
-    store = ServiceStore(svc.redis, svc.keys, svc.settings.feed_max)
-    return store.get(svc.settings.hostname, NAME) or {}
+def _entry(ctx: AppContext) -> dict[str, Any]:
+    store = ctx.stores.services
+    return store.get(ctx.settings.hostname, NAME) or {}
 
 
 def model_arg(spec: ServiceSpec, raw: Any) -> str | None:
@@ -50,16 +47,16 @@ def model_arg(spec: ServiceSpec, raw: Any) -> str | None:
     return raw.strip()
 
 
-def start_params(svc: Services, spec: ServiceSpec, host: str, raw: Any) -> dict[str, Any]:
+def start_params(ctx: AppContext, spec: ServiceSpec, host: str, raw: Any) -> dict[str, Any]:
     """Extra start params; for llama.cpp here, the file is resolved and checked now (409)."""
     wanted = model_arg(spec, raw)
     if spec.name != NAME:
         return {}
-    if host != svc.settings.hostname:  # that host's worker checks its own disk and memory
+    if host != ctx.settings.hostname:  # that host's worker checks its own disk and memory
         return {"model": wanted} if wanted else {}
-    entry = _entry(svc)
+    entry = _entry(ctx)
     pid = entry.get("pid") if entry.get("state") == "running" else None
-    _, served = llamacpp_serve.prepare(svc.settings, spec, wanted, _records(svc), pid)
+    _, served = llamacpp_serve.prepare(ctx.settings, spec, wanted, _records(ctx), pid)
     port_free(spec, entry)
     return {"model": served["file_id"]}
 
@@ -71,14 +68,14 @@ def port_free(spec: ServiceSpec, entry: dict[str, Any]) -> None:
         check_port(spec)  # llama.cpp adopts nothing: anything listening is refused
 
 
-def models(svc: Services) -> list[dict[str, Any]]:
-    return [m.public() for m in llamacpp_serve.downloaded(svc.settings, _records(svc))]
+def models(ctx: AppContext) -> list[dict[str, Any]]:
+    return [m.public() for m in llamacpp_serve.downloaded(ctx.settings, _records(ctx))]
 
 
-def with_models(svc: Services, listing: dict[str, Any]) -> dict[str, Any]:
+def with_models(ctx: AppContext, listing: dict[str, Any]) -> dict[str, Any]:
     """llama.cpp's models are the GGUFs on disk here, whether or not a server runs."""
-    names = [m["name"] for m in models(svc)]
-    found = engine.find(svc.settings.llamacpp_command, svc.settings.data_dir)
+    names = [m["name"] for m in models(ctx)]
+    found = engine.find(ctx.settings.llamacpp_command, ctx.settings.data_dir)
     error = None if found.ready else "not set up (roundhouse services setup llamacpp)"
     listing["backends"][NAME] = {"ok": found.ready, "error": error, "models": names}
     others = [m for m in listing["models"] if m["provider"] != NAME]
@@ -86,14 +83,14 @@ def with_models(svc: Services, listing: dict[str, Any]) -> dict[str, Any]:
     return listing
 
 
-def decorate(svc: Services, row: dict[str, Any], own: bool) -> dict[str, Any]:
+def decorate(ctx: AppContext, row: dict[str, Any], own: bool) -> dict[str, Any]:
     """The llama.cpp row also says which engine it would run and what it can serve."""
     if row["service"] != NAME:
         return row
-    found = engine.find(svc.settings.llamacpp_command, svc.settings.data_dir)
+    found = engine.find(ctx.settings.llamacpp_command, ctx.settings.data_dir)
     row["engine"] = {"kind": found.kind, "ready": found.ready, "where": found.where}
-    row["models"] = models(svc) if own else []
-    building = _live(svc, setup_dedup(row["host"]))
+    row["models"] = models(ctx) if own else []
+    building = ctx.jobs.live_owner(setup_dedup(row["host"]))
     if building is not None:  # the setup job's progress (pip's last line) shows in the row
         row["job"] = {k: building.get(k) for k in JOB_FIELDS}
     can_setup = own and not found.ready and building is None
@@ -104,20 +101,8 @@ def decorate(svc: Services, row: dict[str, Any], own: bool) -> dict[str, Any]:
     return row
 
 
-def _live(svc: Services, dedup: str) -> Job | None:
-    """The queued or running job owning a dedup key, if any."""
-    job_id = svc.redis.get(svc.keys.dedup(dedup))
-    if not job_id:
-        return None
-    try:
-        job = svc.jobs.get(job_id)
-    except AppError:
-        return None
-    return job if job["state"] in ACTIVE else None
-
-
 def switch_job(
-    svc: Services, body: dict[str, Any], by: str
+    ctx: AppContext, body: dict[str, Any], by: str
 ) -> tuple[tuple[Job, bool] | None, dict[str, Any]]:
     """(a job loading the model, body) when the LLM goes to llama.cpp on a file it is not serving;
     else (None, body with the model's canonical name) for the ordinary switch."""
@@ -126,20 +111,20 @@ def switch_job(
     provider = llm.get("provider")
     if not provider or canonical("llm", provider) != NAME:
         return None, body
-    s = svc.settings
-    spec = catalog(s)[NAME]
-    entry = _entry(svc)
+    s = ctx.settings
+    spec = service_specs(s)[NAME]
+    entry = _entry(ctx)
     running = entry.get("state") == "running"
     serving = (entry.get("model") or {}).get("file_id") if running else None
     spec, served = llamacpp_serve.prepare(
-        s, spec, llm.get("model") or serving, _records(svc), entry.get("pid") if running else None
+        s, spec, llm.get("model") or serving, _records(ctx), entry.get("pid") if running else None
     )
     same = running and (entry.get("model") or {}).get("file_id") == served["file_id"]
     if same and health.check(health.target_for(spec), s.health_timeout_s)["ok"]:
         return None, _renamed(body, served["name"])
     port_free(spec, entry)
     others = {role: w for role, w in wanted.items() if role != "llm"}
-    changes = plan(svc, others) if others else {}
+    changes = plan(ctx, others) if others else {}
     persist = bool(_flag(body, "persist"))
     if persist:
         _check_writable(s.env_file)

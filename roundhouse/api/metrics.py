@@ -24,8 +24,8 @@ from prometheus_client.core import (
 )
 
 from roundhouse.api import provider_health
-from roundhouse.api.deps import Services, services
-from roundhouse.core.metrics import DURATION_BUCKETS, LAG_BUCKETS_MS, Metrics
+from roundhouse.api.deps import AppContext, app_ctx
+from roundhouse.core.metrics import DURATION_BUCKETS, LAG_BUCKETS_MS
 from roundhouse.tasks import kinds
 
 PUBLISH_S = 2.0
@@ -34,9 +34,9 @@ PUBLISH_S = 2.0
 class Collector:
     """Reads the shared state at scrape time; nothing is cached between scrapes."""
 
-    def __init__(self, svc: Services) -> None:
-        self.svc = svc
-        self.metrics = Metrics(svc.redis, svc.keys)
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.metrics = ctx.stores.metrics
 
     def collect(self) -> Iterator[Metric]:
         counts = self.metrics.counters()
@@ -56,18 +56,15 @@ class Collector:
         yield from _processes(self.metrics.processes())
 
     def _queues(self) -> Iterator[Metric]:
-        r, keys = self.svc.redis, self.svc.keys
-        hosts = r.smembers(keys.service_hosts) | {self.svc.settings.hostname}
+        stores = self.ctx.stores
+        hosts = set(stores.services.hosts()) | {self.ctx.settings.hostname}
         names = [kinds.DEFAULT, kinds.DOWNLOADS, kinds.BEAM, *(f"host.{h}" for h in sorted(hosts))]
         depth = GaugeMetricFamily(
             "roundhouse_queue_depth",
             "Task messages waiting for a worker, per Celery queue",
             labels=["queue"],
         )
-        pipe = r.pipeline(transaction=False)
-        for name in names:
-            pipe.llen(name)
-        for name, n in zip(names, pipe.execute(), strict=True):
+        for name, n in zip(names, stores.metrics.queue_depths(names), strict=True):
             depth.add_metric([name], n)
         yield depth
         waiting = GaugeMetricFamily(
@@ -75,13 +72,12 @@ class Collector:
             "Pulls queued for a download slot (their task is a retry, not a queue message)",
             labels=["pool"],
         )
-        prefix = keys.waiting("")
-        for key in r.scan_iter(match=prefix + "*", count=500):
-            waiting.add_metric([key[len(prefix) :]], r.zcard(key))
+        for pool, n in stores.metrics.waiting_pools().items():
+            waiting.add_metric([pool], n)
         yield waiting
 
     def _switches(self) -> Metric:
-        version = self.svc.redis.hget(self.svc.keys.providers, "version")
+        version = self.ctx.stores.providers().version()
         total = CounterMetricFamily("roundhouse_provider_switches", "Provider switches committed")
         total.add_metric([], int(version or 0))
         return total
@@ -93,7 +89,7 @@ class Collector:
             labels=["service"],
         )
         # this scrape's settings (the connections overlay as it is now), not the first scrape's
-        for name, verdict in sorted(provider_health.cached(services()).results.items()):
+        for name, verdict in sorted(provider_health.cached(app_ctx()).results.items()):
             up.add_metric([name], 1 if verdict.get("ok") else 0)
         return up
 
@@ -170,21 +166,21 @@ def _labelled(
     return family
 
 
-def exposition(svc: Services) -> bytes:
-    registry = svc.extras.get("metrics_registry")
-    if registry is None:
-        registry = CollectorRegistry(auto_describe=False)
-        registry.register(Collector(svc))
-        svc.extras["metrics_registry"] = registry
+def exposition(ctx: AppContext) -> bytes:
+    with ctx.shared.building:
+        registry = ctx.shared.metrics_registry
+        if registry is None:
+            registry = ctx.shared.metrics_registry = CollectorRegistry(auto_describe=False)
+            registry.register(Collector(ctx))
     return generate_latest(registry)
 
 
-def publish_forever(svc: Services, stop: threading.Event | None = None) -> None:
+def publish_forever(ctx: AppContext, stop: threading.Event | None = None) -> None:
     """This process's own gauges, every PUBLISH_S, for whichever process gets scraped."""
-    metrics, name = Metrics(svc.redis, svc.keys), process_name()
+    metrics, name = ctx.stores.metrics, process_name()
     while not (stop and stop.is_set()):
         try:
-            gauges = {"clients": svc.relay.clients(), "lag": svc.relay.lag.snapshot()}
+            gauges = {"clients": ctx.relay.clients(), "lag": ctx.relay.lag.summary()}
             metrics.publish_process(name, gauges)
         except Exception:  # Redis away for a moment: the next round publishes again
             pass
@@ -195,5 +191,5 @@ def process_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def start_publisher(svc: Services) -> None:
-    threading.Thread(target=publish_forever, args=(svc,), name="metrics", daemon=True).start()
+def start_publisher(ctx: AppContext) -> None:
+    threading.Thread(target=publish_forever, args=(ctx,), name="metrics", daemon=True).start()

@@ -11,11 +11,11 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from roundhouse.api.deps import Services
+from roundhouse.api.deps import AppContext
 from roundhouse.core.health_cache import Cached, HealthCache, Results
 from roundhouse.core.settings import Settings
 from roundhouse.providers.health import Target, check_all, openai_target, target_for
-from roundhouse.providers.services.catalog import CATALOG_FIELDS, build_catalog
+from roundhouse.providers.services.specs import SPEC_FIELDS, build_specs
 
 #: LLM backends by health-service name (the same names as the providers).
 LLM_SERVICES = ("ollama", "lmstudio", "openai-compatible", "llamacpp", "openai")
@@ -35,20 +35,20 @@ NOT_CHAT = (
 #: How long past the check timeout a lock holder may take before another process takes over.
 LOCK_SLACK_S = 2.0
 #: The settings a health target is made of.
-TARGET_FIELDS = (*CATALOG_FIELDS, "compat_api_key", "openai_base_url", "openai_api_key")
+TARGET_FIELDS = (*SPEC_FIELDS, "compat_api_key", "openai_base_url", "openai_api_key")
 
 
 def targets(settings: Settings) -> dict[str, Target]:
-    """Every service we can check: the local services catalog plus OpenAI."""
+    """Every service we can check: the local service specs plus OpenAI."""
     return dict(_targets(tuple(getattr(settings, name) for name in TARGET_FIELDS)))
 
 
 @lru_cache(maxsize=16)
 def _targets(values: tuple[Any, ...]) -> dict[str, Target]:
-    """Built once per distinct settings (the catalog looks for llama.cpp's engine on disk)."""
+    """Built once per distinct settings (the service specs look for llama.cpp's engine on disk)."""
     given = dict(zip(TARGET_FIELDS, values, strict=True))
-    catalog = build_catalog(**{name: given[name] for name in CATALOG_FIELDS})
-    found = {name: target_for(spec) for name, spec in catalog.items()}
+    specs = build_specs(**{name: given[name] for name in SPEC_FIELDS})
+    found = {name: target_for(spec) for name, spec in specs.items()}
     if given["compat_api_key"]:
         found["openai-compatible"] = replace(
             found["openai-compatible"], api_key=given["compat_api_key"]
@@ -68,60 +68,55 @@ def check(settings: Settings, names: list[str] | None = None) -> Results:
     return results
 
 
-def cache(svc: Services) -> HealthCache:
+def cache(ctx: AppContext) -> HealthCache:
     """This app's health cache (built once)."""
-    found = svc.extras.get("health_cache")
-    if found is None:
-        s = svc.settings
-        found = svc.extras["health_cache"] = HealthCache(
-            svc.redis,
-            svc.keys,
-            ttl_s=s.health_ttl_s,
-            lock_s=s.health_timeout_s + LOCK_SLACK_S,
-            feed_cap=s.feed_max,
-        )
-    return found
+    with ctx.shared.building:
+        found = ctx.shared.health
+        if found is None:
+            lock_s = ctx.settings.health_timeout_s + LOCK_SLACK_S
+            found = ctx.shared.health = ctx.stores.health_cache(lock_s)
+        return found
 
 
-def current(svc: Services, *, refresh: bool = False) -> Cached:
+def current(ctx: AppContext, *, refresh: bool = False) -> Cached:
     """Fresh health: cached, or checked once across all processes (others wait briefly)."""
-    wait_s = svc.settings.health_timeout_s + 1.0
-    found = cache(svc).get(lambda: check(svc.settings), refresh=refresh, wait_s=wait_s)
-    return settled(svc, found)
+    wait_s = ctx.settings.health_timeout_s + 1.0
+    found = cache(ctx).get(lambda: check(ctx.settings), refresh=refresh, wait_s=wait_s)
+    return settled(ctx, found)
 
 
-def cached(svc: Services) -> Cached:
+def cached(ctx: AppContext) -> Cached:
     """What the cache holds right now (one round trip); a stale cache is refreshed behind us."""
-    found = cache(svc).read()
+    found = cache(ctx).read()
     if not found.fresh:
-        refresh_behind(svc)
-    return settled(svc, found)
+        refresh_behind(ctx)
+    return settled(ctx, found)
 
 
 def moved(settings: Settings, results: Results) -> list[str]:
-    """Services whose cached verdict was taken at another address than their settings name now:
+    """AppContext whose cached verdict was taken at another address than their settings name now:
     a URL changed since (a check begun before the change may even finish after it)."""
     now = {name: target.url for name, target in targets(settings).items()}
     return sorted(n for n, v in results.items() if n in now and (v.get("url") or "") != now[n])
 
 
-def settled(svc: Services, found: Cached) -> Cached:
+def settled(ctx: AppContext, found: Cached) -> Cached:
     """`found`, with any service whose address moved checked again now (bounded, rare)."""
-    names = moved(svc.settings, found.results)
+    names = moved(ctx.settings, found.results)
     if names:
-        found.results.update(check_now(svc, names))
+        found.results.update(check_now(ctx, names))
     return found
 
 
-def refresh_behind(svc: Services) -> None:
+def refresh_behind(ctx: AppContext) -> None:
     """Refresh in the background, at most one refresh per process at a time."""
-    guard = svc.extras.setdefault("health_refreshing", threading.Lock())
+    guard = ctx.shared.health_refreshing
     if not guard.acquire(blocking=False):
         return
 
     def run() -> None:
         try:
-            cache(svc).get(lambda: check(svc.settings), wait_s=0)
+            cache(ctx).get(lambda: check(ctx.settings), wait_s=0)
         except Exception:  # noqa: BLE001 - a failed refresh leaves the stale cache in place
             pass
         finally:
@@ -130,10 +125,10 @@ def refresh_behind(svc: Services) -> None:
     threading.Thread(target=run, name="health-refresh", daemon=True).start()
 
 
-def check_now(svc: Services, names: list[str]) -> Results:
+def check_now(ctx: AppContext, names: list[str]) -> Results:
     """Check some services now (a switch must not trust a stale verdict); merged into the cache."""
-    results = check(svc.settings, names)
-    cache(svc).record(results)
+    results = check(ctx.settings, names)
+    cache(ctx).record(results)
     return results
 
 

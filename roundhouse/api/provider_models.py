@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 from roundhouse.api.provider_health import LLM_SERVICES
+from roundhouse.core.active_providers import default_model
 from roundhouse.core.errors import Conflict
-from roundhouse.core.providers import default_model
 from roundhouse.core.settings import Settings
 from roundhouse.providers.generation.snapshot import DISPLAY
 from roundhouse.providers.ollama import names as ollama_names

@@ -12,12 +12,10 @@ import os
 from typing import Any
 
 from roundhouse.api import provider_health as health
-from roundhouse.api.deps import Services
+from roundhouse.api.deps import AppContext
 from roundhouse.api.provider_models import resolve_model
 from roundhouse.core import envfile
-from roundhouse.core.connection_catalog import fix_url, give_key
-from roundhouse.core.errors import AppError, InvalidRequest, Unavailable, VerificationFailed
-from roundhouse.core.providers import (
+from roundhouse.core.active_providers import (
     ROLES,
     SERVICE,
     Choice,
@@ -26,6 +24,8 @@ from roundhouse.core.providers import (
     default_model,
     env_values,
 )
+from roundhouse.core.connection_specs import fix_url, give_key
+from roundhouse.core.errors import AppError, InvalidRequest, Unavailable, VerificationFailed
 from roundhouse.providers.generation import build_llm, probe_llm
 from roundhouse.providers.generation.snapshot import DISPLAY
 
@@ -116,7 +116,7 @@ def _flag(body: dict[str, Any], name: str) -> bool | None:
     return value
 
 
-def plan(svc: Services, wanted: dict[str, dict[str, str | None]]) -> dict[str, Choice]:
+def plan(ctx: AppContext, wanted: dict[str, dict[str, str | None]]) -> dict[str, Choice]:
     """Validated choices: known providers, healthy services, installed models."""
     providers = {
         role: canonical(role, w["provider"]) if w["provider"] else None
@@ -131,23 +131,23 @@ def plan(svc: Services, wanted: dict[str, dict[str, str | None]]) -> dict[str, C
     search = "llm" in wanted and providers["llm"] is None
     names = {SERVICE[p] for p in providers.values() if p}
     names |= set(health.LLM_SERVICES) if search else set()
-    results = health.check_now(svc, sorted(names))
+    results = health.check_now(ctx, sorted(names))
     changes = {}
     for role, w in wanted.items():
         provider = providers[role]
         if provider is not None and not results[SERVICE[provider]]["ok"]:
             raise ServiceDown(provider, results[SERVICE[provider]])
         if role == "llm":
-            provider, model = resolve_model(provider, w["model"], results, svc.settings)
+            provider, model = resolve_model(provider, w["model"], results, ctx.settings)
         else:
             assert provider is not None  # refused above: only llm may name no provider
-            model = w["model"] or default_model(svc.settings, role, provider)
+            model = w["model"] or default_model(ctx.settings, role, provider)
         changes[role] = Choice(provider, model)
     return changes
 
 
 def verify(
-    svc: Services, store: ProviderStore, changes: dict[str, Choice], before: dict[str, Any]
+    ctx: AppContext, store: ProviderStore, changes: dict[str, Choice], before: dict[str, Any]
 ) -> dict[str, Any]:
     """Send the test prompt to the LLM the switch would make active; 422 when it fails."""
     snapshot = store.snapshot(store.preview(changes, before))
@@ -156,7 +156,7 @@ def verify(
     try:
         llm = build_llm(snapshot)
         try:
-            probe = probe_llm(llm, svc.settings.verify_timeout_s)
+            probe = probe_llm(llm, ctx.settings.verify_timeout_s)
         finally:
             llm.close()
         said = f"{title} ({probe['model']}) answered {probe['answer']!r}"
@@ -171,12 +171,12 @@ def verify(
         ) from exc
 
 
-def switch(svc: Services, body: dict[str, Any], by: str) -> dict[str, Any]:
+def switch(ctx: AppContext, body: dict[str, Any], by: str) -> dict[str, Any]:
     """Run the whole switch; returns the new state with its version and the verification."""
     wanted = requested(body)
     verify_flag, persist = _flag(body, "verify"), _flag(body, "persist")
-    store = ProviderStore(svc.redis, svc.keys, svc.settings)
-    changes = plan(svc, wanted)
+    store = ctx.stores.providers(ctx.settings)
+    changes = plan(ctx, wanted)
     before = store.state()
     llm_changed = "llm" in changes and (changes["llm"].provider, changes["llm"].model) != (
         before["llm"]["provider"],
@@ -184,11 +184,11 @@ def switch(svc: Services, body: dict[str, Any], by: str) -> dict[str, Any]:
     )
     verification = None
     if verify_flag or (verify_flag is None and llm_changed):
-        verification = verify(svc, store, changes, before)
+        verification = verify(ctx, store, changes, before)
     if not persist:
         state = store.switch(changes, by=by, verification=verification)
         return {**state, "verification": verification, "persisted": False}
-    path = svc.settings.env_file
+    path = ctx.settings.env_file
     _check_writable(path)
     values = {k: v for role, c in changes.items() for k, v in env_values(role, c).items()}
     with envfile.locked(path):

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Response
 
 from roundhouse.api import sse
-from roundhouse.api.deps import Services
+from roundhouse.api.deps import AppContext
 from roundhouse.api.watch import Watch
 from roundhouse.core.job_types import Job
 from roundhouse.core.models import JobState
@@ -66,9 +66,9 @@ def is_final(event_json: str) -> bool:
     return job is not None and job.get("state") in ENDINGS and job.get("event") in (None, "state")
 
 
-def stream(svc: Services, job: Job) -> Response:
+def stream(ctx: AppContext, job: Job) -> Response:
     """The job's events from its first, in the original shape, until it ends."""
-    watch = Watch(svc, ids=[job["id"]], after={job["id"]: 0})
+    watch = Watch(ctx, ids=[job["id"]], after={job["id"]: 0})
     response = sse.job_stream(watch, frame=frame, final=is_final)
     response.headers["X-Job-Id"] = job["id"]
     response.headers["Location"] = f"/api/jobs/{job['id']}"

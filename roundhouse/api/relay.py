@@ -9,11 +9,9 @@ from collections import deque
 
 import redis
 
-from roundhouse.core import feed
 from roundhouse.core.backoff import Backoff
-from roundhouse.core.keys import Keys
+from roundhouse.core.feed import Entry, Feed
 from roundhouse.core.metrics import LagHistogram
-from roundhouse.core.redis import dedicated
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +26,11 @@ class Subscription:
 
     def __init__(self, relay: Relay, topics: set[str]) -> None:
         self.relay, self.topics = relay, set(topics)
-        self.inbox: deque[feed.Entry] = deque()
+        self.inbox: deque[Entry] = deque()
         self.ready = threading.Event()
         self.overflowed = False
 
-    def push(self, entries: list[feed.Entry]) -> None:
+    def push(self, entries: list[Entry]) -> None:
         """Called by the relay's reader; a client too far behind is marked, not fed."""
         if len(self.inbox) + len(entries) > MAX_BACKLOG:
             self.overflowed = True
@@ -41,7 +39,7 @@ class Subscription:
         self.inbox.extend(entries)
         self.ready.set()
 
-    def drain(self, timeout: float | None, limit: int = 1000) -> list[feed.Entry]:
+    def drain(self, timeout: float | None, limit: int = 1000) -> list[Entry]:
         """Wait up to `timeout` (None: until entries or a wake()), then take what is there."""
         if not self.inbox and not self.ready.wait(timeout):
             return []
@@ -66,9 +64,9 @@ class Subscription:
 class Relay:
     """Follows the global feed with XREAD BLOCK (bounded) and dispatches by job id."""
 
-    def __init__(self, r: redis.Redis, keys: Keys, block_ms: int = 1000) -> None:
-        self.r, self.keys, self.block_ms = r, keys, block_ms
-        self.reader = dedicated(r)  # the follow loop's own connection
+    def __init__(self, feed: Feed, block_ms: int = 1000) -> None:
+        self.feed, self.block_ms = feed, block_ms
+        self.reader = feed.dedicated()  # the follow loop's own connection
         self._lock = threading.Lock()
         self._by_topic: dict[str, set[Subscription]] = {}
         self._thread: threading.Thread | None = None
@@ -89,7 +87,7 @@ class Relay:
     def start(self) -> None:
         with self._lock:
             if self._thread is None:
-                self.cursor = feed.last_id(self.r, self.keys)
+                self.cursor = self.feed.last_id()
                 self._thread = threading.Thread(target=self._follow, name="relay", daemon=True)
                 self._thread.start()
 
@@ -108,7 +106,7 @@ class Relay:
         failures = 0
         while not self._stop.is_set():
             try:
-                entries = feed.read(self.reader, self.keys, self.cursor, self.block_ms)
+                entries = self.reader.read(self.cursor, self.block_ms)
                 failures = 0
             except redis.RedisError:
                 failures += 1
@@ -117,33 +115,22 @@ class Relay:
                 time.sleep(wait)
                 continue
             if entries:
-                self.cursor = entries[-1][0]
+                self.cursor = entries[-1].fid
                 self._dispatch(entries)
 
-    def _dispatch(self, entries: list[feed.Entry]) -> None:
+    def _dispatch(self, entries: list[Entry]) -> None:
         """One push per subscriber per read: everything to ALL, each job's to its followers."""
         with self._lock:
             everyone = list(self._by_topic.get(ALL, ()))
-            some: dict[Subscription, list[feed.Entry]] = {}
+            some: dict[Subscription, list[Entry]] = {}
             for entry in entries:
-                for sub in self._by_topic.get(entry[1], ()):
+                for sub in self._by_topic.get(entry.job, ()):
                     some.setdefault(sub, []).append(entry)
         for sub in everyone:
             sub.push(entries)
         for sub, mine in some.items():
             if ALL not in sub.topics:
                 sub.push(mine)
-
-
-def seq_of(event_json: str) -> int:
-    """Job events start with '{"seq":N,' (written so by core/scripts.py)."""
-    if event_json.startswith('{"seq":'):
-        return int(event_json[7 : event_json.index(",")])
-    return 0
-
-
-def with_cursor(event_json: str, cursor: str) -> str:
-    return '{"cursor":"' + cursor + '",' + event_json[1:]
 
 
 def feed_id_key(fid: str) -> tuple[int, int]:

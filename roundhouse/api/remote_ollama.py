@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from roundhouse.api.deps import services
+from roundhouse.api.deps import app_ctx
 from roundhouse.core.errors import Unavailable
-from roundhouse.core.host_view import HostViews
 
 
 def host_ollama_answers(host: str) -> None:
     """503 before any job exists when the host's worker last saw its own Ollama down."""
-    svc = services()
-    view = HostViews(svc.redis, svc.keys, 0).get(host)
+    ctx = app_ctx()
+    view = ctx.stores.host_views.get(host)
     entry = (view or {}).get("services", {}).get("ollama") or {}
     health = entry.get("health")
     if health and not health.get("ok"):
@@ -18,5 +17,5 @@ def host_ollama_answers(host: str) -> None:
             "ollama",
             f"Ollama on {host} is not answering at {entry.get('base_url')} "
             f"(as {host}'s worker sees it): {health.get('error')}",
-            hint=f"Start Ollama on {host} (the Services grid, host {host}) and try again.",
+            hint=f"Start Ollama on {host} (the AppContext grid, host {host}) and try again.",
         )

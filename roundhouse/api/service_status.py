@@ -10,22 +10,21 @@ import time
 from typing import Any
 
 from roundhouse.api import llamacpp
-from roundhouse.api.deps import Services
-from roundhouse.core.host_view import HostViews
-from roundhouse.core.hosts import Hosts, by_host
+from roundhouse.api.deps import AppContext
+from roundhouse.core.hosts import by_host
 from roundhouse.core.models import ACTIVE
 from roundhouse.core.services import ServiceStore, machine_view, public
+from roundhouse.core.workers import FRESH_S
 from roundhouse.providers import health
-from roundhouse.providers.services.catalog import ServiceSpec
-from roundhouse.tasks.requests.services import catalog, start_dedup
+from roundhouse.providers.services.specs import ServiceSpec
+from roundhouse.tasks.requests.services import service_specs, start_dedup
 from roundhouse.tasks.service_watch import observe
-from roundhouse.tasks.watchdog import WORKER_FRESH_S, live_workers
 
 JOB_FIELDS = ("id", "state", "stage", "message", "progress", "error", "hint")
 
 
-def store_for(svc: Services) -> ServiceStore:
-    return ServiceStore(svc.redis, svc.keys, svc.settings.feed_max)
+def store_for(ctx: AppContext) -> ServiceStore:
+    return ctx.stores.services
 
 
 def _checked_here(spec: ServiceSpec, own: bool) -> bool:
@@ -33,17 +32,15 @@ def _checked_here(spec: ServiceSpec, own: bool) -> bool:
     return bool(spec.health_url) and (own or not spec.local)
 
 
-def live_start_jobs(svc: Services, host: str, names: list[str]) -> dict[str, dict[str, Any]]:
+def live_start_jobs(ctx: AppContext, host: str, names: list[str]) -> dict[str, dict[str, Any]]:
     """Service name -> its start job while one is queued or running."""
-    pipe = svc.redis.pipeline(transaction=False)
-    for name in names:
-        pipe.get(svc.keys.dedup(start_dedup(host, name)))
+    owners = ctx.jobs.owners([start_dedup(host, name) for name in names])
     found = {}
-    for name, job_id in zip(names, pipe.execute(), strict=True):
+    for name, job_id in zip(names, owners, strict=True):
         if not job_id:
             continue
         try:
-            job = svc.jobs.get(job_id)
+            job = ctx.jobs.get(job_id)
         except Exception:
             continue
         if job["state"] in ACTIVE:
@@ -51,30 +48,30 @@ def live_start_jobs(svc: Services, host: str, names: list[str]) -> dict[str, dic
     return found
 
 
-def status(svc: Services, host: str) -> dict[str, Any]:
+def status(ctx: AppContext, host: str) -> dict[str, Any]:
     """Every service of the catalog as seen for `host`: by this API, or by that host's worker."""
-    store = store_for(svc)
-    own = host == svc.settings.hostname
-    published = None if own else HostViews(svc.redis, svc.keys, 0).get(host)
+    store = store_for(ctx)
+    own = host == ctx.settings.hostname
+    published = None if own else ctx.stores.host_views.get(host)
     if published:
-        specs, checks = remote_catalog(published)
+        specs, checks = remote_specs(published)
     else:
-        specs = catalog(svc.settings)
+        specs = service_specs(ctx.settings)
         targets = [spec for spec in specs.values() if _checked_here(spec, own)]
-        checks = health.check_all(targets, timeout_s=svc.settings.health_timeout_s)
+        checks = health.check_all(targets, timeout_s=ctx.settings.health_timeout_s)
     view = machine_view()
     entries = {
         name: observe(store, host, name, entry, view) for name, entry in store.all(host).items()
     }
-    jobs = live_start_jobs(svc, host, list(specs))
+    jobs = live_start_jobs(ctx, host, list(specs))
     judged = own or published is not None
     rows = [
         row(spec, host, entries.get(name) or {}, checks.get(name), jobs.get(name), judged)
         for name, spec in specs.items()
     ]
-    rows = [llamacpp.decorate(svc, r, own) for r in rows]
-    workers = live_workers(svc.jobs, WORKER_FRESH_S)  # as /healthz counts them
-    states = by_host(Hosts.of(svc.redis, svc.keys, svc.settings).describe(), workers)
+    rows = [llamacpp.decorate(ctx, r, own) for r in rows]
+    workers = ctx.stores.workers.live(FRESH_S)  # as /healthz counts them
+    states = by_host(ctx.hosts.describe(), workers)
     mine = next((h for h in states if h["host"] == host), None)
     return {
         "host": host,
@@ -82,13 +79,13 @@ def status(svc: Services, host: str) -> dict[str, Any]:
         "host_states": states,
         "online": bool(mine and mine["online"]),
         "last_seen": mine["last_seen"] if mine else None,
-        "seen_by": host if published else svc.settings.hostname,
+        "seen_by": host if published else ctx.settings.hostname,
         "view_at": published["at"] if published else None,
         "services": rows,
     }
 
 
-def remote_catalog(published: dict[str, Any]) -> tuple[dict[str, ServiceSpec], dict[str, Any]]:
+def remote_specs(published: dict[str, Any]) -> tuple[dict[str, ServiceSpec], dict[str, Any]]:
     """The specs and health checks a host's worker published, as the API's own would be."""
     specs, checks = {}, {}
     for name, e in published["services"].items():

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from flask import Response, request
 
 from roundhouse.api import access
-from roundhouse.api.relay import seq_of
 from roundhouse.api.watch import Watch
 from roundhouse.core.errors import InvalidRequest
 from roundhouse.core.models import TERMINAL
@@ -24,7 +23,8 @@ def last_event_id() -> int:
 
 
 def sse_frame(event_json: str) -> str:
-    seq = seq_of(event_json)
+    """A job event's seq is its SSE id (a replay frame has none): Last-Event-ID resumes it."""
+    seq = json.loads(event_json).get("seq")
     head = f"id: {seq}\n" if seq else ""
     return f"{head}data: {event_json}\n\n"
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 
-from roundhouse.api.deps import services
+from roundhouse.api.deps import app_ctx
 from roundhouse.core.errors import Unavailable
 from roundhouse.core.job_types import Job
 from roundhouse.core.models import JobState
@@ -20,22 +20,22 @@ def submit(
     kind: str, params: dict[str, Any], *, dedup: str | None = None, message: str = "Queued"
 ) -> tuple[Job, bool]:
     """Queued job (or the live one owning `dedup`) and whether it is new."""
-    svc = services()
+    ctx = app_ctx()
     spec = kinds.get(kind)
-    queue = queue_for(spec, params, svc.settings.hostname)
-    job, created = svc.jobs.create(
+    queue = queue_for(spec, params, ctx.settings.hostname)
+    job, created = ctx.jobs.create(
         kind, params, dedup=dedup, queue=queue, pausable=spec.pausable, message=message
     )
     if created:
         try:
-            svc.enqueue(job)
+            ctx.enqueue(job)
         except Exception as exc:
-            svc.jobs.finish(
+            ctx.jobs.finish(
                 job["id"],
                 JobState.FAILED,
                 {"error": "Could not queue the job: the broker is unreachable."},
                 allowed=(JobState.QUEUED.value,),
-                snapshot=job,
+                job=job,
             )
             raise Unavailable(
                 "broker", "could not queue the job", hint="Check that Redis is running."

@@ -8,10 +8,10 @@ import time
 from typing import Any
 
 from roundhouse.api.coalesce import Coalescer, fid_ms
-from roundhouse.api.deps import Services
-from roundhouse.api.relay import ALL, Subscription, feed_id_key, seq_of, with_cursor
-from roundhouse.core import feed
+from roundhouse.api.deps import AppContext
+from roundhouse.api.relay import ALL, Subscription, feed_id_key
 from roundhouse.core.errors import NotFound
+from roundhouse.core.feed import Entry, with_cursor
 from roundhouse.core.job_types import Job
 
 RECENT = 100
@@ -29,14 +29,14 @@ class Watch:
 
     def __init__(
         self,
-        svc: Services,
+        ctx: AppContext,
         *,
         all_jobs: bool = False,
         ids: list[str] | None = None,
         cursor: str | None = None,
         after: dict[str, int] | None = None,
     ) -> None:
-        self.svc, self.all_jobs = svc, all_jobs
+        self.ctx, self.all_jobs = ctx, all_jobs
         self.cursor, self.after = cursor, dict(after or {})
         self.ids = list(ids or [])
         self.last_seq: dict[str, int] = {}
@@ -49,7 +49,7 @@ class Watch:
     def open(self) -> list[str]:
         """Subscribe first, then catch up, so nothing falls between the two."""
         topics = {ALL} if self.all_jobs else set(self.ids)
-        self.sub = self.svc.relay.subscribe(topics)
+        self.sub = self.ctx.relay.subscribe(topics)
         frames = self._catch_up_all() if self.all_jobs else []
         for job_id in self.ids:
             frames += self._catch_up_job(job_id)
@@ -88,36 +88,33 @@ class Watch:
         if self.sub is not None:
             self.sub.wake()
 
-    def _drain(self, timeout: float | None) -> list[tuple[str, str, str]]:
+    def _drain(self, timeout: float | None) -> list[Entry]:
         """The subscriber's entries; their lag (feed write -> now) goes to GET /metrics once
         per batch, as the oldest entry's (the per-entry cost showed in bench.relay)."""
         assert self.sub is not None
         entries = self.sub.drain(timeout)
         if entries:
-            lag = max(0.0, time.time() * 1000 - fid_ms(entries[0][0]))
-            self.svc.relay.lag.observe(lag, len(entries))
+            lag = max(0.0, time.time() * 1000 - fid_ms(entries[0].fid))
+            self.ctx.relay.lag.observe(lag, len(entries))
         return entries
 
-    def _all_frame(self, entry: tuple[str, str, str], now: float) -> str | None:
-        fid, job_id, event = entry
+    def _all_frame(self, entry: Entry, now: float) -> str | None:
         if not self.caught_up:
-            if feed_id_key(fid) <= self.min_fid:
+            if feed_id_key(entry.fid) <= self.min_fid:
                 return None
             self.caught_up = True
-        self.sent_fid = fid
+        self.sent_fid = entry.fid
         assert self.coalescer is not None
-        if job_id in self.last_seq or self.coalescer.offer(job_id, event, fid_ms(fid), now):
-            return with_cursor(event, fid)  # a job followed by name gets every event
+        if entry.job in self.last_seq or self.coalescer.offer(entry, now):
+            return entry.with_cursor()  # a job followed by name gets every event
         return None
 
-    def _frame(self, entry: tuple[str, str, str]) -> str | None:
-        fid, job_id, event = entry
-        seq = seq_of(event)
-        if job_id and seq <= self.last_seq.get(job_id, 0):
+    def _frame(self, entry: Entry) -> str | None:
+        if entry.job and entry.seq <= self.last_seq.get(entry.job, 0):
             return None
-        if job_id:
-            self.last_seq[job_id] = seq
-        return event
+        if entry.job:
+            self.last_seq[entry.job] = entry.seq
+        return entry.event
 
     @property
     def overflowed(self) -> bool:
@@ -128,34 +125,34 @@ class Watch:
             self.sub.close()
 
     def _catch_up_all(self) -> list[str]:
-        r, keys = self.svc.redis, self.svc.keys
-        entries = feed.since(r, keys, self.cursor) if self.cursor else None
+        feed = self.ctx.stores.feed
+        entries = feed.since(self.cursor) if self.cursor else None
         if entries is None:
-            last = feed.last_id(r, keys)
+            last = feed.last_id()
             self.min_fid, self.sent_fid = feed_id_key(last), last
-            jobs, _ = self.svc.jobs.list(limit=RECENT)
+            jobs, _ = self.ctx.jobs.list(limit=RECENT)
             return [snapshot_frame(jobs, last)]
         if entries:
-            self.min_fid = feed_id_key(entries[-1][0])
-            self.sent_fid = entries[-1][0]
+            self.min_fid = feed_id_key(entries[-1].fid)
+            self.sent_fid = entries[-1].fid
         elif self.cursor:
             self.min_fid = feed_id_key(self.cursor)
             self.sent_fid = self.cursor
-        return [with_cursor(e, fid) for fid, _, e in entries]
+        return [entry.with_cursor() for entry in entries]
 
     def _catch_up_job(self, job_id: str) -> list[str]:
         try:
-            job = self.svc.jobs.get(job_id)
+            job = self.ctx.jobs.get(job_id)
         except NotFound as exc:
             return [json.dumps({"type": "error", "id": job_id, **exc.to_dict()})]
         if job_id not in self.after:
             self.last_seq[job_id] = job["seq"]
             return [snapshot_frame([job])]
         after = self.after[job_id]
-        events = self.svc.jobs.events(job_id, after)
+        events = self.ctx.jobs.numbered_events(job_id, after)
         frames = []
-        if after and (not events or seq_of(events[0]) > after + 1) and job["seq"] > after:
+        if after and (not events or events[0][0] > after + 1) and job["seq"] > after:
             frames.append(snapshot_frame([job]))  # the missed events were trimmed
-        frames += events
-        self.last_seq[job_id] = max([after, *(seq_of(e) for e in events)])
+        frames += [event for _, event in events]
+        self.last_seq[job_id] = max([after, *(seq for seq, _ in events)])
         return frames

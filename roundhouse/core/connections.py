@@ -13,7 +13,7 @@ from typing import Any
 
 import redis
 
-from roundhouse.core.connection_catalog import (
+from roundhouse.core.connection_specs import (
     CONNECTIONS,
     SECRET_FIELDS,
     URL_FIELDS,

@@ -22,8 +22,9 @@ def floor_bytes(setting: int, total_bytes: int) -> int:
     return setting if setting >= 0 else max(GiB, total_bytes // 20)
 
 
-#: KEYS[1] reservations hash; ARGV: job id, bytes needed, free bytes, margin.
-#: Returns {1, reserved by others} when reserved, {0, reserved by others} when it does not fit.
+# KEYS[1] the host's reservations hash
+# ARGV[1] job id   ARGV[2] bytes needed   ARGV[3] free bytes   ARGV[4] margin to leave
+# Returns {1, reserved by others} when reserved, {0, reserved by others} when it does not fit.
 _RESERVE = """
 local held, others = redis.call('HGETALL', KEYS[1]), 0
 for i = 1, #held, 2 do

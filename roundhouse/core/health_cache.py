@@ -24,6 +24,8 @@ from roundhouse.core.models import EventType
 
 Results = dict[str, dict[str, Any]]
 AT = "_at"
+# KEYS[1] the health lock   ARGV[1] the token it was taken with
+# Deletes the lock only while it is still ours (it may have expired and been taken since).
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
 POLL_S = 0.05
 
@@ -66,9 +68,13 @@ class HealthCache:
             try:
                 self.record(check(), full=True)
             finally:
-                self.r.eval(_RELEASE, 1, self.keys.health_lock, token)
+                self._release(lock=self.keys.health_lock, token=token)
             return self.read()
         return self._await(cached, wait_s)
+
+    def _release(self, *, lock: str, token: str) -> None:
+        """_RELEASE: give the lock back if `token` still holds it."""
+        self.r.eval(_RELEASE, 1, lock, token)
 
     def _await(self, before: Cached, wait_s: float) -> Cached:
         """Wait up to wait_s for the lock holder's result; else the stale one we had."""

@@ -70,6 +70,11 @@ class Hosts:
         cutoff = time.time() - self.offline_after_s
         return sorted(h for h, t in self.last_seen().items() if t >= cutoff)
 
+    def last_beat(self, host: str) -> float | None:
+        """When `host` was last heard from (None: never)."""
+        raw = self.r.hget(self.keys.hosts, host)
+        return None if raw is None else float(raw)
+
     def offline_since(self, host: str) -> float | None:
         """When `host` was last heard from, if that is too long ago; None when online/unknown."""
         raw = self.r.hget(self.keys.hosts, host)

@@ -50,6 +50,13 @@ class JobPurge:
             return False
         return older_than is None or float(finished_at or 0) < older_than
 
+    def forget(self, job_id: str) -> None:
+        """One job's record, events and index entry go, whatever its state (media retention)."""
+        pipe = self.r.pipeline(transaction=False)
+        pipe.delete(self.keys.job(job_id), self.keys.job_events(job_id))
+        pipe.zrem(self.keys.jobs, job_id)
+        pipe.execute()
+
     def _purge(self, ids: list[str]) -> None:
         if not ids:
             return

@@ -1,4 +1,4 @@
-"""Reading jobs and their liveness: the half of the job store that changes nothing but indexes."""
+"""Reading jobs and who owns an artifact: the part of the job store that changes nothing."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ import builtins  # JobReads.list shadows the builtin inside the class
 from typing import TYPE_CHECKING
 
 from roundhouse.core.errors import InvalidRequest, NotFound
-from roundhouse.core.job_types import Job
-from roundhouse.core.models import ACTIVE, JobState, decode_job, now
+from roundhouse.core.job_types import Job, Limits
+from roundhouse.core.models import ACTIVE, JobState, decode_job
 
 if TYPE_CHECKING:
     import redis
 
-    from roundhouse.core.jobs import Limits
     from roundhouse.core.keys import Keys
 
 
@@ -32,10 +31,6 @@ class JobReads:
                 f"{self.limits.retention_s // 86400} days.",
             )
         return decode_job(raw)
-
-    def stop_request(self, job_id: str) -> str | None:
-        """'cancel', 'pause' or None: what the user asked a running job to do."""
-        return self.r.hget(self.keys.job(job_id), "cancel") or None
 
     def list(
         self, *, state: str | None = None, kind: str | None = None, limit: int = 50, offset: int = 0
@@ -73,22 +68,45 @@ class JobReads:
 
     def events(self, job_id: str, after_seq: int = 0, count: int = 5000) -> builtins.list[str]:
         """The job's events after `after_seq`, as the JSON strings the relay sends."""
+        return [event for _, event in self.numbered_events(job_id, after_seq, count)]
+
+    def numbered_events(
+        self, job_id: str, after_seq: int = 0, count: int = 5000
+    ) -> builtins.list[tuple[int, str]]:
+        """(seq, event JSON) of the job's events after `after_seq` (entry ids are `0-<seq>`)."""
         entries = self.r.xrange(self.keys.job_events(job_id), f"(0-{after_seq}", "+", count)
-        return [fields["e"] for _, fields in entries]
-
-    # -- liveness ---------------------------------------------------------------------------
-    def heartbeat(self, job_ids: builtins.list[str]) -> None:
-        if job_ids:
-            ts = now()
-            self.r.zadd(self.keys.running, {job_id: ts for job_id in job_ids}, xx=True)
-
-    def stale(self, older_than_s: float) -> builtins.list[str]:
-        return self.r.zrangebyscore(self.keys.running, "-inf", now() - older_than_s)
-
-    def prune(self) -> int:
-        """Drop index entries of jobs past retention (their hashes have expired)."""
-        cutoff = now() - self.limits.retention_s
-        return self.r.zremrangebyscore(self.keys.jobs, "-inf", cutoff)
+        return [(int(eid.partition("-")[2]), fields["e"]) for eid, fields in entries]
 
     def is_active(self, job: Job) -> bool:
         return job["state"] in ACTIVE
+
+    # -- dedup ------------------------------------------------------------------------------
+    def owner(self, dedup: str) -> str | None:
+        """The id of the job that took the artifact `dedup` (it may have ended since)."""
+        return self.r.get(self.keys.dedup(dedup)) or None
+
+    def live_owner(self, dedup: str) -> Job | None:
+        """The queued, running or paused job owning the artifact `dedup`, if any."""
+        job_id = self.owner(dedup)
+        if not job_id:
+            return None
+        try:
+            job = self.get(job_id)
+        except NotFound:
+            return None
+        return job if job["state"] in ACTIVE else None
+
+    def owners(self, dedups: builtins.list[str]) -> builtins.list[str | None]:
+        """`owner` of each, in one round trip."""
+        pipe = self.r.pipeline(transaction=False)
+        for dedup in dedups:
+            pipe.get(self.keys.dedup(dedup))
+        return [found or None for found in pipe.execute()]
+
+    def recent(self, count: int, *fields: str) -> builtins.list[tuple[str, builtins.list[str]]]:
+        """The newest `count` jobs' ids with the raw values of `fields` (cheap: no decoding)."""
+        ids = self.r.zrevrange(self.keys.jobs, 0, count - 1)
+        pipe = self.r.pipeline(transaction=False)
+        for job_id in ids:
+            pipe.hmget(self.keys.job(job_id), *fields)
+        return list(zip(ids, pipe.execute(), strict=True))

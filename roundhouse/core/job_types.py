@@ -1,8 +1,19 @@
-"""The job record's shape: what the store hands out and what every handler receives."""
+"""The job record's shape (what the store hands out, what every handler receives) and the
+store's limits: plain types the store's halves share without importing each other."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Required, TypedDict
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a job the store keeps: events per job, feed length, days after the end."""
+
+    job_events_max: int = 2000
+    feed_max: int = 20000
+    retention_s: int = 7 * 24 * 3600
 
 
 class Job(TypedDict, total=False):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Keys:
-    """Key names for one deployment; `Keys("rh:")` matches the DESIGN.md table."""
+    """Key names for one deployment; `Keys("rh:")` matches the table in docs/architecture.md."""
 
     prefix: str = "rh:"
 

@@ -57,6 +57,21 @@ class Metrics:
     def counters(self) -> dict[str, str]:
         return self.r.hgetall(self.keys.metrics)
 
+    def queue_depths(self, queues: list[str]) -> list[int]:
+        """Messages waiting in each Celery queue (the broker keeps each as a list of that name)."""
+        pipe = self.r.pipeline(transaction=False)
+        for name in queues:
+            pipe.llen(name)
+        return pipe.execute()
+
+    def waiting_pools(self) -> dict[str, int]:
+        """Pool -> jobs waiting in line for one of its slots (core/slots.py)."""
+        prefix = self.keys.waiting("")
+        return {
+            key[len(prefix) :]: self.r.zcard(key)
+            for key in self.r.scan_iter(match=prefix + "*", count=500)
+        }
+
     def publish_process(self, name: str, gauges: dict[str, Any]) -> None:
         body = json.dumps({**gauges, "at": time.time()}, separators=(",", ":"))
         self.r.hset(self.keys.metrics_processes, name, body)
@@ -88,5 +103,5 @@ class LagHistogram:
         self.counts[label] = self.counts.get(label, 0) + count
         self.total_ms += ms * count
 
-    def snapshot(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, Any]:
         return {"buckets": dict(self.counts), "sum": round(self.total_ms, 3)}

@@ -33,7 +33,7 @@ class EventType(StrEnum):
     CONNECTIONS = "connections"
 
 
-#: Fields of a job that every job event carries, in this order (DESIGN.md "event shape").
+#: Fields of a job that every job event carries, in this order (docs/architecture.md "Events").
 EVENT_FIELDS = (
     "id",
     "kind",
@@ -109,7 +109,7 @@ def decode_job(raw: dict[str, str]) -> Job:
 
 
 def job_event(job: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
-    """The DESIGN.md event for a job snapshot, plus extra fields (seq is added by Redis)."""
+    """The event for a job (docs/architecture.md "Events"), plus extra fields; Redis adds seq."""
     event: dict[str, Any] = {"type": EventType.JOB.value}
     for key in EVENT_FIELDS:
         event[key] = job.get(key)

@@ -1,31 +1,60 @@
 """Lua run inside Redis so a state change, its event and its indexes land atomically.
 
-One script call replaces DESIGN.md's MULTI: it also allocates the job's `seq`, which a MULTI
-could not hand back, and checks the state it is allowed to change from. The per-job stream's
-entry ids are `0-<seq>`, so a client's last seq is directly an XRANGE cursor.
+One script call replaces a MULTI (docs/architecture.md, "Redis keys"): it also allocates the
+job's `seq`, which a MULTI could not hand back, and checks the state it is allowed to change
+from. The per-job stream's entry ids are `0-<seq>`, so a client's last seq is directly an
+XRANGE cursor. Every key a script touches is passed in KEYS (never built from ARGV), so the
+scripts say up front what they touch; each has one Python function with named arguments.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import redis
+
+# KEYS[1] the new job's hash   KEYS[2] its event stream   KEYS[3] the feed
+# KEYS[4] the jobs index
+# KEYS[5], KEYS[6] (only with dedup) the dedup key, and the job hash of the owner read from
+#   it before the call (the new job's own hash when there was none)
+# ARGV[1] job id   ARGV[2] the owner read before ('' none)   ARGV[3] events kept per job
+# ARGV[4] feed length   ARGV[5] event JSON without seq   ARGV[6] creation time
+# ARGV[7..] field, value, field, value ...
+# Returns {1, id, feed id} (created), {0, owner, ''} (a live owner), or {-1, owner, ''} when
+# the dedup key names another owner than ARGV[2]: read it again and retry.
 CREATE = """
-local id, use_dedup, job_prefix = ARGV[1], ARGV[2], ARGV[3]
-if use_dedup == '1' then
+local id, seen = ARGV[1], ARGV[2]
+if KEYS[5] then
   local owner = redis.call('GET', KEYS[5])
   if owner then
-    local st = redis.call('HGET', job_prefix .. owner, 'state')
+    if owner ~= seen then return {-1, owner, ''} end
+    local st = redis.call('HGET', KEYS[6], 'state')
     if st == 'queued' or st == 'running' or st == 'paused' then
       return {0, owner, ''}
     end
   end
   redis.call('SET', KEYS[5], id)
 end
-for i = 8, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-local evt = '{"seq":' .. seq .. ',' .. string.sub(ARGV[6], 2)
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '0-' .. seq, 'e', evt)
-local fid = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'j', id, 'e', evt)
-redis.call('ZADD', KEYS[4], ARGV[7], id)
+local evt = '{"seq":' .. seq .. ',' .. string.sub(ARGV[5], 2)
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '0-' .. seq, 'e', evt)
+local fid = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*',
+  'j', id, 's', seq, 'k', 'created', 'e', evt)
+redis.call('ZADD', KEYS[4], ARGV[6], id)
 return {1, id, fid}
 """
 
+# KEYS[1] the job's hash   KEYS[2] its event stream   KEYS[3] the feed
+# KEYS[4] the running set
+# KEYS[5] (optional, terminal mode) the dedup key to release if this job still owns it
+# ARGV[1] allowed states before, comma-separated ('' any)   ARGV[2] events kept per job
+# ARGV[3] feed length   ARGV[4] event JSON without seq   ARGV[5] job id
+# ARGV[6] mode: '' | 'running' (into the running set) | 'idle' (out of it) | 'terminal'
+# ARGV[7] now   ARGV[8] retention seconds (terminal)   ARGV[9] event name for the feed entry
+# ARGV[10] the claim's run token ('' no check)   ARGV[11..] field, value, field, value ...
+# Returns {seq, feed id, state before}, or false when the job is gone or not changeable.
 EMIT = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local before = redis.call('HGET', KEYS[1], 'state') or ''
@@ -39,7 +68,8 @@ for i = 11, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local evt = '{"seq":' .. seq .. ',' .. string.sub(ARGV[4], 2)
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '0-' .. seq, 'e', evt)
-local fid = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'j', ARGV[5], 'e', evt)
+local fid = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*',
+  'j', ARGV[5], 's', seq, 'k', ARGV[9], 'e', evt)
 local mode = ARGV[6]
 if mode == 'running' then
   redis.call('ZADD', KEYS[4], ARGV[7], ARGV[5])
@@ -47,9 +77,97 @@ elseif mode == 'idle' or mode == 'terminal' then
   redis.call('ZREM', KEYS[4], ARGV[5])
 end
 if mode == 'terminal' then
-  if ARGV[9] ~= '' and redis.call('GET', ARGV[9]) == ARGV[5] then redis.call('DEL', ARGV[9]) end
+  if KEYS[5] and redis.call('GET', KEYS[5]) == ARGV[5] then redis.call('DEL', KEYS[5]) end
   redis.call('EXPIRE', KEYS[1], ARGV[8])
   redis.call('EXPIRE', KEYS[2], ARGV[8])
 end
 return {seq, fid, before}
 """
+
+
+@dataclass(frozen=True)
+class Created:
+    """What CREATE answered: made (1), a live owner's id (0), or the owner changed (-1)."""
+
+    outcome: int
+    job_id: str
+
+
+class JobScripts:
+    """The job store's scripts, registered once on a client, called with named arguments."""
+
+    def __init__(self, r: redis.Redis) -> None:
+        self._create = r.register_script(CREATE)
+        self._emit = r.register_script(EMIT)
+
+    def create(
+        self,
+        *,
+        job: str,
+        events: str,
+        feed: str,
+        jobs: str,
+        dedup: str | None,
+        owner_job: str,
+        job_id: str,
+        owner_seen: str,
+        events_max: int,
+        feed_max: int,
+        event: str,
+        created_at: float,
+        fields: Sequence[str],
+    ) -> Created:
+        """Make the job unless `dedup` names a live owner (see the legend of CREATE)."""
+        outcome, found, _ = self._create(
+            keys=[job, events, feed, jobs, *([dedup, owner_job] if dedup else [])],
+            args=[
+                job_id,
+                owner_seen,
+                events_max,
+                feed_max,
+                event,
+                created_at,
+                *fields,
+            ],
+        )
+        return Created(int(outcome), found)
+
+    def emit(
+        self,
+        *,
+        job: str,
+        events: str,
+        feed: str,
+        running: str,
+        dedup: str | None,
+        job_id: str,
+        allowed: Sequence[str],
+        events_max: int,
+        feed_max: int,
+        event: str,
+        event_name: str,
+        mode: str,
+        at: float,
+        retention_s: int,
+        run: str,
+        fields: Sequence[str],
+    ) -> int | None:
+        """Change the job and append its event (see the legend of EMIT); its seq, or None."""
+        keys = [job, events, feed, running, *([dedup] if dedup else [])]
+        out = self._emit(
+            keys=keys,
+            args=[
+                ",".join(allowed),
+                events_max,
+                feed_max,
+                event,
+                job_id,
+                mode,
+                at,
+                retention_s,
+                event_name,
+                run,
+                *fields,
+            ],
+        )
+        return int(out[0]) if out else None

@@ -15,19 +15,33 @@ import redis
 
 from roundhouse.core.keys import Keys
 
-#: KEYS: slots, waiting, running; ARGV: job id, limit, now, job key prefix, stale_after_s, mode,
-#: head. Returns 0 when `id` holds (or, mode "grant", now took) a slot, else its 1-based place.
-#: The first `head` waiters are looked at one by one (leavers dropped); behind them a place is
-#: counted by rank, so joining a long line costs O(head + log n), not a look at every waiter.
+# KEYS[1] the pool's slots   KEYS[2] its waiting line   KEYS[3] the running set
+# KEYS[4..] the job hashes of ARGV[7..], in the same order
+# ARGV[1] job id   ARGV[2] limit   ARGV[3] now   ARGV[4] stale_after_s
+# ARGV[5] mode: 'grant' (take a free slot) or 'peek' (only join the line)
+# ARGV[6] head: waiters looked at one by one from the front (leavers dropped); behind them a
+#   place is counted by rank, so joining a long line costs O(head + log n), not every waiter
+# ARGV[7..] the holders and the first `head` waiters, as read just before the call
+# Returns 0 when `id` holds (or, mode "grant", now took) a slot, else its 1-based place in line,
+# or -1 when a holder or a front waiter was not among ARGV[7..] (the line changed): read again.
 ACQUIRE = """
 local id, limit, t = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local prefix, stale, mode, head = ARGV[4], tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
+local stale, mode, head = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
+local job = {}
+for i = 7, #ARGV do job[ARGV[i]] = KEYS[i - 3] end
+local holding = redis.call('ZRANGE', KEYS[1], 0, -1)
+for _, j in ipairs(holding) do
+  if j ~= id and not job[j] then return -1 end
+end
+for _, j in ipairs(redis.call('ZRANGE', KEYS[2], 0, head - 1)) do
+  if j ~= id and not job[j] then return -1 end
+end
 local function live(j)
-  if redis.call('HGET', prefix .. j, 'state') ~= 'running' then return false end
+  if redis.call('HGET', job[j], 'state') ~= 'running' then return false end
   local beat = redis.call('ZSCORE', KEYS[3], j)
   return beat and tonumber(beat) >= t - stale
 end
-for _, j in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+for _, j in ipairs(holding) do
   if j ~= id and not live(j) then redis.call('ZREM', KEYS[1], j) end
 end
 if redis.call('ZSCORE', KEYS[1], id) then return 0 end
@@ -36,7 +50,7 @@ local rank = redis.call('ZRANK', KEYS[2], id)
 local ahead, front = math.max(0, rank - head), {}
 if rank > 0 then front = redis.call('ZRANGE', KEYS[2], 0, math.min(rank, head) - 1) end
 for _, j in ipairs(front) do
-  local st = redis.call('HGET', prefix .. j, 'state')
+  local st = redis.call('HGET', job[j], 'state')
   if st == 'queued' or st == 'running' then
     ahead = ahead + 1
   else
@@ -80,10 +94,46 @@ class Slots:
         self._acquire = r.register_script(ACQUIRE)
 
     def _run(self, job_id: str, mode: str) -> int:
-        keys = [self.keys.slots(self.pool), self.keys.waiting(self.pool), self.keys.running]
-        at = repr(time.time())  # full precision: arrival order decides who is first in line
-        args = [job_id, self.limit, at, self.keys.job(""), self.stale_after_s, mode, HEAD]
+        """ACQUIRE with every job hash it reads in KEYS: the front of the line is read first
+        and the script answers -1 (read again) when it changed in between: still atomic."""
+        while True:
+            others = [j for j in dict.fromkeys(self.front()) if j != job_id]
+            at = repr(time.time())  # full precision: arrival order decides who is first in line
+            place = self.acquire_script(
+                slots=self.keys.slots(self.pool),
+                waiting=self.keys.waiting(self.pool),
+                running=self.keys.running,
+                others={j: self.keys.job(j) for j in others},
+                job_id=job_id,
+                at=at,
+                mode=mode,
+            )
+            if place >= 0:
+                return place
+
+    def acquire_script(
+        self,
+        *,
+        slots: str,
+        waiting: str,
+        running: str,
+        others: dict[str, str],
+        job_id: str,
+        at: str,
+        mode: str,
+    ) -> int:
+        """One call of ACQUIRE (see its legend); `others` maps each job id to its hash's key."""
+        keys = [slots, waiting, running, *others.values()]
+        args = [job_id, self.limit, at, self.stale_after_s, mode, HEAD, *others]
         return int(self._acquire(keys=keys, args=args))
+
+    def front(self) -> list[str]:
+        """The holders, then the first HEAD waiters: every job ACQUIRE may look at."""
+        pipe = self.r.pipeline(transaction=False)
+        pipe.zrange(self.keys.slots(self.pool), 0, -1)
+        pipe.zrange(self.keys.waiting(self.pool), 0, HEAD - 1)
+        holders, waiters = pipe.execute()
+        return [*holders, *waiters]
 
     def acquire(self, job_id: str) -> int:
         """Take a slot for a running job: 0 when it holds one, else its place in line."""

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from roundhouse.core.errors import ProviderError, Unavailable
-from roundhouse.providers.services.catalog import (
+from roundhouse.providers.services.specs import (
     LOCAL_HOSTS,
     ServiceSpec,
     openai_models_url,

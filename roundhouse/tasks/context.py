@@ -1,6 +1,7 @@
 """What a handler is handed besides its job and its control, like arq's `ctx`: this machine's
-settings, Redis, the job store and a way to send a job. Built once per worker process by the
-Celery factory (tasks/app.py); a test builds its own around a test Redis and a list."""
+settings, the stores (core/stores.py: the job store and every other) and a way to send a job.
+Built once per worker process by the Celery factory (tasks/app.py); a test builds its own
+around a test Redis and a list."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from dataclasses import dataclass
 
 import redis
 
-from roundhouse.core.connections import ConnectionStore
 from roundhouse.core.job_types import Job
-from roundhouse.core.jobs import JobStore, Limits
+from roundhouse.core.jobs import JobStore
 from roundhouse.core.keys import Keys
 from roundhouse.core.redis import connect
 from roundhouse.core.settings import Settings
+from roundhouse.core.stores import Stores
 
 #: sends a job's task now (only its id crosses the broker; see tasks/enqueue.py)
 Enqueue = Callable[[Job], None]
@@ -26,9 +27,7 @@ class WorkerContext:
     """One worker process's shared handles; handlers build nothing of their own."""
 
     base_settings: Settings  # this machine's own: the environment, then `.env`
-    client: redis.Redis
-    keys: Keys
-    jobs: JobStore
+    stores: Stores
     enqueue: Enqueue
 
     @classmethod
@@ -37,19 +36,16 @@ class WorkerContext:
     ) -> WorkerContext:
         """The context for `settings`, on `client` (else a new client to settings.redis_url)."""
         client = client if client is not None else connect(settings.redis_url)
-        keys = Keys(settings.key_prefix)
-        return cls(settings, client, keys, JobStore(client, keys, limits(settings)), enqueue)
+        return cls(settings, Stores(client, Keys(settings.key_prefix), settings), enqueue)
+
+    @property
+    def jobs(self) -> JobStore:
+        return self.stores.jobs
 
     def settings(self) -> Settings:
         """This machine's settings with the runtime connections (URLs, keys) every host shares,
         read now (one HGETALL), so a job uses the addresses set when it runs."""
-        return ConnectionStore(self.client, self.keys).apply(self.base_settings)
-
-
-def limits(s: Settings) -> Limits:
-    return Limits(
-        job_events_max=s.job_events_max, feed_max=s.feed_max, retention_s=s.job_retention_s
-    )
+        return self.stores.connections.apply(self.base_settings)
 
 
 class PerProcess:

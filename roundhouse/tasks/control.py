@@ -45,7 +45,7 @@ class JobControl:
     ) -> None:
         self.store, self.run, self.job_id = store, run, job["id"]
         self.interval_s, self.heartbeat_s = interval_s, heartbeat_s
-        self.snapshot: Job = job.copy()
+        self.job: Job = job.copy()
         self._lock = threading.Lock()
         self._pending: dict[str, Any] = {}
         self._held: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
@@ -68,10 +68,8 @@ class JobControl:
     ) -> None:
         with self._lock:
             fields = self._fields(stage, done, total, message, progress, extra)
-            urgent = (
-                stage is not None and stage != self.snapshot.get("stage")
-            ) or not self._last_emit
-            self.snapshot.update(cast(Job, fields))  # a partial job, extra fields included
+            urgent = (stage is not None and stage != self.job.get("stage")) or not self._last_emit
+            self.job.update(cast(Job, fields))  # a partial job, extra fields included
             self._pending.update(fields)
             if urgent or time.monotonic() - self._last_emit >= self.interval_s:
                 self._flush()
@@ -87,7 +85,7 @@ class JobControl:
     def event(self, type_: str, **data: Any) -> None:
         with self._lock:
             self._flush()
-            event = job_event(self.snapshot, event=type_, **data)
+            event = job_event(self.job, event=type_, **data)
             self._write({}, event=event)
 
     # -- the job system's side --------------------------------------------------------------
@@ -120,13 +118,13 @@ class JobControl:
         if done is not None:
             fields["done"] = done
             self._rate.add(done)
-            total = total if total is not None else self.snapshot.get("total")
+            total = total if total is not None else self.job.get("total")
             fields["speed"] = _round(self._rate.speed())
             fields["eta"] = _round(self._rate.eta(total))
             if progress is None and total:
                 progress = min(1.0, done / total)
         if progress is not None:  # overall progress never goes backwards
-            fields["progress"] = round(max(progress, self.snapshot.get("progress") or 0.0), 4)
+            fields["progress"] = round(max(progress, self.job.get("progress") or 0.0), 4)
         return fields
 
     def _flush(self) -> None:
@@ -158,7 +156,7 @@ class JobControl:
 
     def _send(self, fields: dict[str, Any], event: dict[str, Any] | None) -> None:
         seq = self.store.update(
-            self.job_id, fields, allowed=_RUNNING, run=self.run, snapshot=self.snapshot, event=event
+            self.job_id, fields, allowed=_RUNNING, run=self.run, job=self.job, event=event
         )
         if seq is None and self._stop is None:
             self._stop = "superseded"
@@ -189,22 +187,15 @@ class JobControl:
         After Redis could not hear this host for a while the run token says whether the
         watchdog gave the job away meanwhile; if it did not, the "unreachable" note goes.
         """
-        pipe = self.store.r.pipeline(transaction=False)
-        key = self.store.keys.job(self.job_id)
-        pipe.zadd(self.store.keys.running, {self.job_id: time.time()}, xx=True)
-        pipe.hmget(key, "cancel", "run", "unreachable_since")
-        _, (stop, run, unreachable) = pipe.execute()
-        if run is not None and run != self.run:
-            self._stop = "superseded"
-            return
-        if stop:
-            self._stop = stop
-        if unreachable:
+        beat = self.store.beat(self.job_id, self.run)
+        if beat.stop:
+            self._stop = beat.stop
+        if beat.unreachable:
             self._reachable_again()
 
     def _reachable_again(self) -> None:
         with self._lock:
-            message = self.snapshot.get("message") or "Running"
+            message = self.job.get("message") or "Running"
             self._write({**self._pending, "unreachable_since": None, "message": message})
             self._pending = {}
 

@@ -6,12 +6,10 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-import redis
-
 from roundhouse.core.downloads import Downloads
 from roundhouse.core.errors import AppError, Conflict, InvalidRequest
-from roundhouse.core.keys import Keys
-from roundhouse.core.models import ACTIVE, now
+from roundhouse.core.jobs import JobStore
+from roundhouse.core.models import now
 from roundhouse.core.settings import Settings
 from roundhouse.providers import hf
 from roundhouse.tasks.requests.gguf import DOWNLOAD, INSTALL, dedup_key
@@ -72,14 +70,14 @@ def check_updates(s: Settings, downloads: Downloads, ids: list[str] | None) -> l
     return out
 
 
-def busy_job(r: redis.Redis, keys: Keys, record: dict[str, Any]) -> str | None:
+def busy_job(jobs: JobStore, record: dict[str, Any]) -> str | None:
     """The id of a live job downloading this record's files, if any."""
     files = [f["filename"] for f in record["files"]]
     base = [dedup_key(k, record["host"], record["repo_id"], files) for k in DOWNLOAD_KINDS]
     for key in [base[1]] + [f"{base[0]}:{t}" for t in ("ollama", "lmstudio", "ollama,lmstudio")]:
-        owner = r.get(keys.dedup(key))
-        if owner and r.hget(keys.job(owner), "state") in {str(x) for x in ACTIVE}:
-            return owner
+        owner = jobs.live_owner(key)
+        if owner:
+            return owner["id"]
     return None
 
 
@@ -116,9 +114,9 @@ def remove_files(s: Settings, record: dict[str, Any]) -> list[str]:
     return removed
 
 
-def refuse_while_downloading(r: redis.Redis, keys: Keys, record: dict[str, Any]) -> None:
+def refuse_while_downloading(jobs: JobStore, record: dict[str, Any]) -> None:
     """409 while a live job downloads the record's files."""
-    owner = busy_job(r, keys, record)
+    owner = busy_job(jobs, record)
     if owner:
         raise Conflict(
             f"job {owner} is downloading this file", hint="cancel that job first", job_id=owner
@@ -126,11 +124,11 @@ def refuse_while_downloading(r: redis.Redis, keys: Keys, record: dict[str, Any])
 
 
 def uninstall_download(
-    s: Settings, r: redis.Redis, keys: Keys, downloads: Downloads, rid: str
+    s: Settings, jobs: JobStore, downloads: Downloads, rid: str
 ) -> dict[str, Any]:
     """Remove a downloaded model from disk and forget it; refused while a job downloads it."""
     record = downloads.get(rid)
-    refuse_while_downloading(r, keys, record)
+    refuse_while_downloading(jobs, record)
     if record.get("host") not in (None, s.hostname):
         raise Conflict(
             f"this file is on {record['host']}, not {s.hostname}",

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from roundhouse.core.connection_catalog import fix_url
+from roundhouse.core.connection_specs import fix_url
 from roundhouse.core.errors import Unavailable
 from roundhouse.core.settings import Settings
 from roundhouse.providers import health
-from roundhouse.providers.services.catalog import openai_models_url
+from roundhouse.providers.services.specs import openai_models_url
 
 TITLES = {"ollama": "Ollama", "lmstudio": "LM Studio"}
 START = {

@@ -173,7 +173,7 @@ def download(s: Settings, remotes: list[hf.RemoteFile], dest: Path, control: Con
     """All files with one aggregated progress; resumes parts, verifies each file's hash."""
     auth = HubToken(s.hf_endpoint, s.hf_token or None)
     with httpx.Client(follow_redirects=True, timeout=30.0, auth=auth) as client:
-        return hf.snapshot(
+        return hf.download_files(
             remotes,
             dest,
             control,
@@ -187,7 +187,7 @@ def download(s: Settings, remotes: list[hf.RemoteFile], dest: Path, control: Con
 def verify(paths: list[Path]) -> dict[str, Any] | None:
     """Every .gguf is a readable GGUF; shards agree with their -0000k-of-0000N names.
 
-    Other files of a snapshot (safetensors, config.json) were verified by hash when downloaded;
+    Other files downloaded with it (safetensors, config.json) were verified by hash when downloaded;
     with no .gguf among them there is no summary (None).
     """
     summary = None

@@ -9,18 +9,17 @@ from __future__ import annotations
 import socket
 import sys
 
-from roundhouse.core.jobs import JobStore
 from roundhouse.core.keys import Keys
 from roundhouse.core.redis import connect
 from roundhouse.core.settings import Settings
-from roundhouse.tasks.watchdog import live_workers
+from roundhouse.core.workers import Workers
 
 
 def main() -> int:
     settings = Settings.from_env()
-    store = JobStore(connect(settings.redis_url), Keys(settings.key_prefix))
+    workers = Workers(connect(settings.redis_url), Keys(settings.key_prefix))
     fresh_s = max(30.0, 3 * settings.watchdog_interval_s)
-    mine = [n for n in live_workers(store, fresh_s) if n.endswith(f"@{socket.gethostname()}")]
+    mine = [n for n in workers.live(fresh_s) if n.endswith(f"@{socket.gethostname()}")]
     print(", ".join(mine) or f"no worker on {socket.gethostname()} beat in {fresh_s:.0f} s")
     return 0 if mine else 1
 

@@ -8,11 +8,10 @@ import logging
 import threading
 from typing import Any
 
-from roundhouse.core.host_view import HostViews
 from roundhouse.core.settings import Settings
 from roundhouse.providers import catalog, health
 from roundhouse.providers.hf import free_bytes
-from roundhouse.providers.services.catalog import CATALOG_FIELDS, build_catalog
+from roundhouse.providers.services.specs import SPEC_FIELDS, build_specs
 from roundhouse.tasks.context import WorkerContext
 
 log = logging.getLogger(__name__)
@@ -22,7 +21,7 @@ HEALTH_FIELDS = ("ok", "latency_ms", "error", "checked_at")
 
 def view(settings: Settings) -> dict[str, dict[str, Any]]:
     """Service name -> what the status grid needs to show it as this host sees it."""
-    specs = build_catalog(**{k: getattr(settings, k) for k in CATALOG_FIELDS})
+    specs = build_specs(**{k: getattr(settings, k) for k in SPEC_FIELDS})
     targets = [spec for spec in specs.values() if spec.health_url]
     checks = health.check_all(targets, timeout_s=settings.health_timeout_s)
     out = {}
@@ -56,7 +55,7 @@ def publish(ctx: WorkerContext) -> None:
     """Publish this host's view now (after a start or stop, the grid should not wait)."""
     try:
         settings = ctx.settings()
-        views = HostViews(ctx.client, ctx.keys, settings.host_forget_s)
+        views = ctx.stores.host_views
         views.publish(settings.hostname, view(settings), machine(settings))
     except Exception:  # Redis away for a moment: the next round publishes again
         log.warning("could not publish this host's service view", exc_info=True)

@@ -20,13 +20,9 @@ def waiting_message(host: str, since: float) -> str:
 
 def note_waiting(store: JobStore, hosts: Hosts) -> list[str]:
     """Say so on queued jobs whose host went offline, and stop saying it once it is back."""
-    ids = store.r.zrevrange(store.keys.jobs, 0, SCAN - 1)
-    pipe = store.r.pipeline(transaction=False)
-    for job_id in ids:
-        pipe.hmget(store.keys.job(job_id), "state", "queue", "message")
     offline: dict[str, float | None] = {}
     changed = []
-    for job_id, (state, queue, message) in zip(ids, pipe.execute(), strict=True):
+    for job_id, (state, queue, message) in store.recent(SCAN, "state", "queue", "message"):
         if state != JobState.QUEUED.value or not (queue or "").startswith("host."):
             continue
         host = queue[len("host.") :]
@@ -38,6 +34,6 @@ def note_waiting(store: JobStore, hosts: Hosts) -> list[str]:
             wanted = f"Queued: host {host} is back"
         if wanted is not None and wanted != message:
             job, allowed = store.get(job_id), (JobState.QUEUED.value,)
-            if store.update(job_id, {"message": wanted}, allowed=allowed, snapshot=job):
+            if store.update(job_id, {"message": wanted}, allowed=allowed, job=job):
                 changed.append(job_id)
     return changed

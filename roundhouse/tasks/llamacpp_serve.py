@@ -16,7 +16,7 @@ from roundhouse.providers.base import Control
 from roundhouse.providers.gguf import CHAT_TEMPLATE
 from roundhouse.providers.llamacpp import engine, memory, models
 from roundhouse.providers.services import process
-from roundhouse.providers.services.catalog import LLAMACPP_HINT, ServiceSpec
+from roundhouse.providers.services.specs import LLAMACPP_HINT, ServiceSpec
 from roundhouse.tasks.requests.llamacpp import NAME
 
 

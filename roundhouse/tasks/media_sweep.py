@@ -15,6 +15,7 @@ from pathlib import Path
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.media import BEAM, MediaStore
 from roundhouse.core.settings import Settings
+from roundhouse.core.stores import Stores
 
 log = logging.getLogger(__name__)
 INTERVAL_S = 3600.0
@@ -38,19 +39,17 @@ def sweep(media_dir: Path, jobs: JobStore, media: MediaStore, retention_s: float
 
 def forget_job(jobs: JobStore, media: MediaStore, job_id: str) -> None:
     """The job's record, events and index entry, and its images in Redis."""
-    pipe = jobs.r.pipeline(transaction=False)
-    pipe.delete(jobs.keys.job(job_id), jobs.keys.job_events(job_id), jobs.keys.media(job_id))
-    pipe.zrem(jobs.keys.jobs, job_id)
-    pipe.execute()
+    jobs.forget(job_id)
+    media.drop(job_id)
 
 
 def start_sweeper(
-    settings: Settings, jobs: JobStore, interval_s: float = INTERVAL_S
+    settings: Settings, stores: Stores, interval_s: float = INTERVAL_S
 ) -> threading.Event:
     """A daemon thread sweeping this host's media folder now and every `interval_s`."""
     stop = threading.Event()
     keep_s = settings.media_retention_days * 86400
-    media = MediaStore(jobs.r, jobs.keys, settings.media_max_bytes, keep_s)
+    jobs, media = stores.jobs, stores.media
 
     def loop() -> None:
         while True:

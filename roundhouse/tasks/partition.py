@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 
+from roundhouse.core.hosts import Hosts
 from roundhouse.core.job_types import Job
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.models import JobState, now
@@ -28,15 +29,14 @@ def unreachable_message(host: str, since: float) -> str:
     return f"host {host} unreachable since {clock(since)}"
 
 
-def silent_since(store: JobStore, job: Job, settings: Settings) -> float | None:
+def silent_since(hosts: Hosts, job: Job, settings: Settings) -> float | None:
     """The last beat of the job's host if that host has gone quiet, else None."""
     host = job.get("host")
     if not host or host == settings.hostname:
         return None  # the sweeper runs on that host, so the host itself is reachable
-    raw = store.r.hget(store.keys.hosts, host)
-    if raw is None:
+    last = hosts.last_beat(host)
+    if last is None:
         return None
-    last = float(raw)
     return last if now() - last > max(settings.stale_after_s / 2, MIN_QUIET_S) else None
 
 
@@ -51,7 +51,7 @@ def hold(store: JobStore, job: Job, since: float, settings: Settings) -> bool:
             "speed": None,
             "eta": None,
         }
-        store.update(job["id"], fields, allowed=(JobState.RUNNING.value,), snapshot=job)
+        store.update(job["id"], fields, allowed=(JobState.RUNNING.value,), job=job)
     return True
 
 

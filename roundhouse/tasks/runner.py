@@ -10,8 +10,7 @@ from typing import Any
 from roundhouse.core.errors import AppError, Cancelled, NotFound, Paused
 from roundhouse.core.job_types import Job
 from roundhouse.core.jobs import JobStore
-from roundhouse.core.metrics import Metrics
-from roundhouse.core.models import JobState, now
+from roundhouse.core.models import JobState
 from roundhouse.core.settings import Settings
 from roundhouse.tasks import kinds
 from roundhouse.tasks.context import WorkerContext
@@ -45,7 +44,7 @@ def run(job_id: str, ctx: WorkerContext) -> Ending:
     if work.admit is not None and job["state"] == JobState.QUEUED and not work.admit(ctx, job):
         return Ending(WAIT, store.get(job_id).get("message") or "", settings.wait_retry_s)
     token = uuid.uuid4().hex
-    if not _claim(store, job, token, settings):
+    if not store.claim(job, token, settings.hostname):
         return _not_claimed(store.get(job_id))
     job = store.get(job_id)
     control = JobControl(
@@ -60,7 +59,7 @@ def run(job_id: str, ctx: WorkerContext) -> Ending:
         result = work.handler(ctx, job, control)
     except Exception as exc:
         control.close()
-        return _record_failure(store, control.snapshot, token, exc, settings)
+        return _record_failure(store, control.job, token, exc, settings)
     except BaseException:
         # The worker is being shut down hard: leave the job `running`; its heartbeat stops
         # and the watchdog re-queues or fails it as its kind promises.
@@ -68,7 +67,7 @@ def run(job_id: str, ctx: WorkerContext) -> Ending:
         raise
     control.close()
     fields = _success_fields(result)
-    store.finish(job_id, JobState.SUCCEEDED, fields, run=token, snapshot=control.snapshot)
+    store.finish(job_id, JobState.SUCCEEDED, fields, run=token, job=control.job)
     return Ending(JobState.SUCCEEDED.value, fields["message"])
 
 
@@ -78,24 +77,6 @@ def _not_claimed(job: Job) -> Ending:
     if job["state"] in _MIRRORED:
         return Ending(job["state"], job.get("error") or job.get("message") or "")
     return Ending(SKIP)
-
-
-def _claim(store: JobStore, job: Job, token: str, settings: Settings) -> bool:
-    fields = {
-        "state": JobState.RUNNING.value,
-        "stage": "starting",
-        "run": token,
-        "host": settings.hostname,
-        "started_at": now(),
-        "attempts": int(job.get("attempts") or 0) + 1,
-        "message": f"Started on {settings.hostname}",
-    }
-    claimed = store.update(
-        job["id"], fields, allowed=(JobState.QUEUED.value,), mode="running", snapshot=job
-    )
-    if claimed is not None and fields["attempts"] == 1:
-        Metrics(store.r, store.keys).job_started(job["kind"])
-    return claimed is not None
 
 
 def _success_fields(result: Any) -> dict[str, Any]:
@@ -123,7 +104,7 @@ def _record_failure(
         log.warning("job %s was taken over by another worker; stopping here", job_id)
         return Ending(SKIP)
     if isinstance(exc, Cancelled):
-        store.finish(job_id, JobState.CANCELLED, {"message": "Cancelled"}, run=token, snapshot=job)
+        store.finish(job_id, JobState.CANCELLED, {"message": "Cancelled"}, run=token, job=job)
         return Ending(JobState.CANCELLED.value, "Cancelled")
     if isinstance(exc, Paused):
         store.update(
@@ -139,7 +120,7 @@ def _record_failure(
             allowed=(JobState.RUNNING.value,),
             mode="idle",
             run=token,
-            snapshot=job,
+            job=job,
         )
         return Ending(JobState.PAUSED.value, "Paused; resume to continue")
     error = _user_message(exc)
@@ -149,7 +130,7 @@ def _record_failure(
         log.warning("job %s (%s) failed: %s", job_id, job.get("kind"), exc.message)
     else:
         log.exception("job %s (%s) failed with an unexpected error", job_id, job.get("kind"))
-    store.finish(job_id, JobState.FAILED, fields, run=token, snapshot=job)
+    store.finish(job_id, JobState.FAILED, fields, run=token, job=job)
     return Ending(JobState.FAILED.value, error)
 
 

@@ -40,7 +40,7 @@ def start(worker: Any, settings: Settings, ctx: WorkerContext) -> None:
     """Every worker sweeps for lost jobs (a Redis lock makes it one sweep per interval)."""
     name = f"{os.getpid()}@{settings.hostname}"  # /healthz lists workers by host
     host = settings.hostname if _consumes(worker, settings.host_queue) else None
-    watchdog.start_thread(ctx.jobs, ctx.enqueue, settings, worker_name=name, host=host)
+    watchdog.start_thread(ctx.stores, ctx.enqueue, settings, worker_name=name, host=host)
     for starter in kinds.starters():
         try:
             starter(ctx)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from roundhouse.core.providers import Choice
+from roundhouse.core.active_providers import Choice
 from tests.integration.test_beam import FLUX_LOCAL, provider_store, switch
 from tests.stacks import TestStack
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from roundhouse.core.providers import Choice
+from roundhouse.core.active_providers import Choice
 from tests.conftest import Fakes
 from tests.e2e.page_tools import console_errors
 from tests.integration.test_beam import FLUX_LOCAL, provider_store, switch

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
+from roundhouse.core.active_providers import Choice, ProviderStore
 from roundhouse.core.keys import Keys
-from roundhouse.core.providers import Choice, ProviderStore
 from roundhouse.core.redis import connect
 from roundhouse.core.settings import Settings
 from tests.fakes.png import SIGNATURE

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from roundhouse.core.providers import Choice
+from roundhouse.core.active_providers import Choice
 from tests.integration.test_beam import (
     DONE,
     FLUX_LOCAL,

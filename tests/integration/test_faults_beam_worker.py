@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from roundhouse.core.active_providers import Choice, ProviderStore
 from roundhouse.core.keys import Keys
-from roundhouse.core.providers import Choice, ProviderStore
 from roundhouse.core.redis import connect
 from roundhouse.core.settings import Settings
 from tests.conftest import Fakes

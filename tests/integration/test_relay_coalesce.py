@@ -10,20 +10,20 @@ from typing import Any
 
 import redis
 
-from roundhouse.api.deps import Services
+from roundhouse.api.deps import AppContext
 from roundhouse.api.relay import Relay
 from roundhouse.api.watch import Watch
-from roundhouse.core.jobs import JobStore
 from roundhouse.core.keys import Keys
 from roundhouse.core.models import JobState
 from roundhouse.core.settings import Settings
+from roundhouse.core.stores import Stores
 
 
-def services(redis_base: str) -> Services:
+def app_context(redis_base: str) -> AppContext:
     r = redis.Redis.from_url(f"{redis_base}/63", decode_responses=True)
     r.flushdb()
-    keys = Keys("coal:")
-    return Services(Settings(), r, keys, JobStore(r, keys), lambda job: None, Relay(r, keys, 200))
+    stores = Stores(r, Keys("coal:"), Settings())
+    return AppContext(Settings(), stores, lambda job: None, Relay(stores.feed, 200))
 
 
 def collect(watch: Watch, until: float) -> list[dict[str, Any]]:
@@ -34,23 +34,23 @@ def collect(watch: Watch, until: float) -> list[dict[str, Any]]:
 
 
 def test_all_watchers_get_coalesced_progress_and_every_final_state(redis_base: str) -> None:
-    svc = services(redis_base)
-    ids = [svc.jobs.create("demo.count", {})[0]["id"] for _ in range(5)]
-    everything = Watch(svc, all_jobs=True)
+    ctx = app_context(redis_base)
+    ids = [ctx.jobs.create("demo.count", {})[0]["id"] for _ in range(5)]
+    everything = Watch(ctx, all_jobs=True)
     everything.open()
-    one = Watch(svc, ids=[ids[0]], after={ids[0]: 0})
+    one = Watch(ctx, ids=[ids[0]], after={ids[0]: 0})
     one.open()
     began = time.monotonic()
     for step in range(60):  # 60 progress events per job in ~0.3 s: 200 a second each
         for job_id in ids:
-            svc.jobs.update(job_id, {"progress": step / 60, "done": step})
+            ctx.jobs.update(job_id, {"progress": step / 60, "done": step})
         time.sleep(0.005)
     for job_id in ids:
-        svc.jobs.finish(job_id, JobState.SUCCEEDED, {"message": "done"}, allowed=("queued",))
+        ctx.jobs.finish(job_id, JobState.SUCCEEDED, {"message": "done"}, allowed=("queued",))
     took = time.monotonic() - began
     frames = collect(everything, time.monotonic() + 0.6)
     followed = collect(one, time.monotonic() + 0.2)
-    svc.relay.stop()
+    ctx.relay.stop()
 
     by_job: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for f in frames:

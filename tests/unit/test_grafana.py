@@ -17,7 +17,7 @@ DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "roundh
 
 def test_every_queried_metric_is_exported(fake_redis) -> None:  # type: ignore[no-untyped-def]
     app = create_app(Settings(), client=fake_redis, enqueue=lambda job: None)
-    metrics = Metrics(fake_redis, app.extensions["roundhouse"].keys)
+    metrics = Metrics(fake_redis, app.extensions["roundhouse"].stores.keys)
     metrics.job_started("demo.count")
     metrics.job_finished("demo.count", "succeeded", 1.5)
     metrics.bytes_downloaded("ollama.pull", 10)

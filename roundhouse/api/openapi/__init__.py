@@ -22,7 +22,7 @@ from roundhouse.api.openapi import (
 )
 from roundhouse.api.openapi.common import components, operation_ids
 from roundhouse.core.settings import Settings
-from roundhouse.tasks.requests.services import catalog
+from roundhouse.tasks.requests.services import service_specs
 
 TAGS = {
     "system": "The page, live events, health, access",
@@ -44,7 +44,7 @@ def document(settings: Settings) -> dict[str, Any]:
         jobs.paths(),
         providers.paths(),
         connections.paths(),
-        services.paths(sorted(catalog(settings))),
+        services.paths(sorted(service_specs(settings))),
         models.paths(),
         model_try.paths(),
         install.paths(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from roundhouse.api.openapi.common import json_ok, obj, op, path_param
-from roundhouse.core.connection_catalog import CONNECTIONS, MAX_KEY, MAX_URL
+from roundhouse.core.connection_specs import CONNECTIONS, MAX_KEY, MAX_URL
 
 TAG = "connections"
 PART = {"type": "string", "enum": ["url", "key"]}

@@ -6,7 +6,7 @@ from typing import Any
 
 from roundhouse.api.openapi.common import accepted, json_ok, obj, op, query
 from roundhouse.api.provider_switch import MAX_NAME
-from roundhouse.core.providers import ROLES
+from roundhouse.core.active_providers import ROLES
 
 TAG = "providers"
 NAME = {"type": ["string", "null"], "maxLength": MAX_NAME}

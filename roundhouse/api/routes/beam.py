@@ -8,10 +8,10 @@ from flask import Blueprint, Response, jsonify, send_file
 from flask.typing import ResponseReturnValue
 
 from roundhouse.api.body import json_object
-from roundhouse.api.deps import services, settings
+from roundhouse.api.deps import app_ctx, settings
 from roundhouse.api.submit import accepted, submit
 from roundhouse.core.errors import InvalidRequest
-from roundhouse.core.media import MediaStore, beam_png
+from roundhouse.core.media import beam_png
 from roundhouse.providers.beam import DEFAULTS, allowed, validate_params, validate_prompt
 from roundhouse.tasks.requests.beam import SEARCH
 
@@ -37,8 +37,8 @@ def start() -> ResponseReturnValue:
 def image(job_id: str, name: str) -> ResponseReturnValue:
     """One candidate's PNG, from this host's media folder or, when another host made it, from
     Redis; names are checked so no path leaves the media folder."""
-    svc = services()
-    media = MediaStore(svc.redis, svc.keys, 0, 0)
+    ctx = app_ctx()
+    media = ctx.stores.media
     found = beam_png(settings().media_dir, media, job_id, name)
     if isinstance(found, bytes):
         response = Response(found, mimetype="image/png")

@@ -7,8 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from roundhouse.api.body import json_object
 from roundhouse.api.connection_change import FIELDS, change
-from roundhouse.api.deps import base_services, services
-from roundhouse.core.connections import ConnectionStore
+from roundhouse.api.deps import app_ctx, base_ctx
 from roundhouse.core.errors import InvalidRequest
 
 bp = Blueprint("connections", __name__, url_prefix="/api/connections")
@@ -17,8 +16,8 @@ bp = Blueprint("connections", __name__, url_prefix="/api/connections")
 @bp.get("")
 def list_connections() -> ResponseReturnValue:
     """Every connection: URL and its source (runtime or default), key set or not (masked)."""
-    base = base_services()
-    return jsonify(ConnectionStore(base.redis, base.keys).public(base.settings))
+    base = base_ctx()
+    return jsonify(base.stores.connections.public(base.settings))
 
 
 @bp.post("/<name>")
@@ -29,4 +28,4 @@ def set_connection(name: str) -> ResponseReturnValue:
     if by is not None and (not isinstance(by, str) or len(by) > 100 or not by.isprintable()):
         raise InvalidRequest("'by' must be a short printable name.")
     by = by or request.headers.get("X-Roundhouse-User") or f"api ({request.remote_addr})"
-    return jsonify(change(services(), name, body, by))
+    return jsonify(change(app_ctx(), name, body, by))

@@ -8,10 +8,9 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from roundhouse.api.body import json_object
-from roundhouse.api.deps import host_of, services
+from roundhouse.api.deps import app_ctx, host_of
 from roundhouse.api.submit import accepted, submit
-from roundhouse.core import feed
-from roundhouse.core.disk import DiskReservations, floor_bytes
+from roundhouse.core.disk import floor_bytes
 from roundhouse.core.downloads import Downloads
 from roundhouse.core.errors import InvalidRequest
 from roundhouse.providers import hf, lmstudio_files
@@ -24,20 +23,20 @@ bp = Blueprint("install", __name__, url_prefix="/api/providers/models")
 
 
 def _downloads() -> Downloads:
-    svc = services()
-    return Downloads(svc.redis, svc.keys)
+    ctx = app_ctx()
+    return ctx.stores.downloads
 
 
 def _announce(backend: str, action: str, **data: Any) -> None:
     """Every open page refreshes its model lists."""
-    svc = services()
+    ctx = app_ctx()
     data |= {"backend": backend, "action": action}
-    feed.publish(svc.redis, svc.keys, "models", data, svc.settings.feed_max)
+    ctx.stores.feed.publish("models", data)
 
 
 def _fetch_params(body: dict[str, Any], any_path: bool = False) -> dict[str, Any]:
     """Validate, list the repo on the Hub (404/403 now), and refuse what will not fit (409)."""
-    s = services().settings
+    s = app_ctx().settings
     repo = hf.validate_repo_id(body.get("repo_id"))
     revision = gp.revision_of(body)
     quant, files = gp.wanted_files(body, any_path)
@@ -46,7 +45,7 @@ def _fetch_params(body: dict[str, Any], any_path: bool = False) -> dict[str, Any
     dest = gp.dest_dir(s, repo)
     if all(v is not None for v in sizes.values()) and host == s.hostname:
         need = sum(v or 0 for v in sizes.values()) - st.bytes_on_disk(dest, chosen, sizes)
-        reservations = DiskReservations(services().redis, services().keys, host)
+        reservations = app_ctx().stores.reservations(host)
         st.preflight(s, reservations, dest, need, None)
     return {
         "repo_id": repo,
@@ -66,10 +65,10 @@ def install() -> ResponseReturnValue:
         repo = hf.validate_repo_id(body.get("repo_id"))
         gp.ollama_name_of(body, repo, gp.wanted_files(body)[0])
     dropped: dict[str, str] = {}
-    if host_of(body.get("host")) == services().settings.hostname:  # before the Hub is asked
-        targets, dropped = preflight.choose(services().settings, targets, "targets" in body)
+    if host_of(body.get("host")) == app_ctx().settings.hostname:  # before the Hub is asked
+        targets, dropped = preflight.choose(app_ctx().settings, targets, "targets" in body)
         if "llamacpp" in targets:  # not set up: say so before a byte is downloaded
-            llamacpp_serve.require_engine(services().settings)
+            llamacpp_serve.require_engine(app_ctx().settings)
     params = _fetch_params(body)
     if "ollama" in targets and gp.is_split(params["files"]):
         raise InvalidRequest(
@@ -98,7 +97,7 @@ def hf_download() -> ResponseReturnValue:
 @bp.post("/import")
 def import_file() -> ResponseReturnValue:
     body = json_object(gp.IMPORT_FIELDS)
-    s = services().settings
+    s = app_ctx().settings
     targets = gp.targets_of(body)
     params: dict[str, Any] = {"targets": targets}
     if bool(body.get("file_id")) == bool(body.get("path")):
@@ -127,19 +126,19 @@ def import_file() -> ResponseReturnValue:
 
 @bp.get("/files")
 def list_files() -> ResponseReturnValue:
-    svc = services()
-    reservations = DiskReservations(svc.redis, svc.keys, svc.settings.hostname).all()
-    free = hf.free_bytes(svc.settings.models_dir)
+    ctx = app_ctx()
+    reservations = ctx.stores.reservations(ctx.settings.hostname).all()
+    free = hf.free_bytes(ctx.settings.models_dir)
     return jsonify(
         {
             "files": _downloads().list(),
             "disk": {
-                "host": svc.settings.hostname,
+                "host": ctx.settings.hostname,
                 "free_bytes": free,
                 "reserved": reservations,
-                "margin_bytes": svc.settings.disk_margin_bytes,
+                "margin_bytes": ctx.settings.disk_margin_bytes,
                 "floor_bytes": floor_bytes(
-                    svc.settings.disk_floor, hf.total_bytes(svc.settings.models_dir)
+                    ctx.settings.disk_floor, hf.total_bytes(ctx.settings.models_dir)
                 ),
             },
         }
@@ -149,14 +148,14 @@ def list_files() -> ResponseReturnValue:
 @bp.delete("/files/<file_id>")
 def delete_file(file_id: str) -> ResponseReturnValue:
     """On this machine at once (200); on another host by a model.delete job there (202)."""
-    svc = services()
+    ctx = app_ctx()
     record = _downloads().get(file_id)
-    if record.get("host") not in (None, svc.settings.hostname):
-        gguf_files.refuse_while_downloading(svc.redis, svc.keys, record)
+    if record.get("host") not in (None, ctx.settings.hostname):
+        gguf_files.refuse_while_downloading(ctx.jobs, record)
         params = {"file_id": record["id"], "host": host_of(record["host"])}
         job, created = submit(gp.DELETE, params, dedup=gp.delete_dedup(record["id"]))
         return accepted(job, created)
-    done = gguf_files.uninstall_download(svc.settings, svc.redis, svc.keys, _downloads(), file_id)
+    done = gguf_files.uninstall_download(ctx.settings, ctx.jobs, _downloads(), file_id)
     _announce("huggingface", "deleted", file_id=file_id)
     return jsonify(done)
 
@@ -175,7 +174,7 @@ def check_updates() -> ResponseReturnValue:
     ids = json_object({"ids"}).get("ids")
     if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, str) for i in ids)):
         raise InvalidRequest("ids must be a list of downloaded-file ids")
-    rows = gguf_files.check_updates(services().settings, _downloads(), ids)
+    rows = gguf_files.check_updates(app_ctx().settings, _downloads(), ids)
     return jsonify({"files": rows})
 
 
@@ -206,7 +205,7 @@ def update(file_id: str) -> ResponseReturnValue:
 @bp.delete("/lmstudio/<path:model_path>")
 def uninstall_lmstudio(model_path: str) -> ResponseReturnValue:
     """Remove <publisher>/<repo>/<file>.gguf and its empty folders; nothing outside the folder."""
-    s = services().settings
+    s = app_ctx().settings
     removed = lmstudio_files.uninstall(s.lmstudio_models_dir, model_path)
     _downloads().drop_import("lmstudio", model_path)
     _announce("lmstudio", "deleted", model=model_path)

@@ -7,10 +7,9 @@ from flask.typing import ResponseReturnValue
 
 from roundhouse.api import sse
 from roundhouse.api.body import int_arg, json_object
-from roundhouse.api.deps import jobs, services
+from roundhouse.api.deps import app_ctx, jobs
 from roundhouse.api.submit import accepted, submit
 from roundhouse.api.watch import Watch
-from roundhouse.core import feed
 from roundhouse.core.errors import Conflict, InvalidRequest
 from roundhouse.core.models import JobState, now
 from roundhouse.tasks.requests import demo
@@ -63,8 +62,8 @@ def clear_finished() -> ResponseReturnValue:
         )
     ids = jobs().clear_finished(now() - age if age else None)
     if ids:
-        svc = services()
-        feed.publish(svc.redis, svc.keys, "jobs_cleared", {"ids": ids}, svc.settings.feed_max)
+        ctx = app_ctx()
+        ctx.stores.feed.publish("jobs_cleared", {"ids": ids})
     return jsonify({"cleared": len(ids), "ids": ids})
 
 
@@ -76,7 +75,7 @@ def get_job(job_id: str) -> ResponseReturnValue:
 @bp.get("/<job_id>/events")
 def job_events(job_id: str) -> ResponseReturnValue:
     jobs().get(job_id)  # 404 before the stream starts
-    watch = Watch(services(), ids=[job_id], after={job_id: sse.last_event_id()})
+    watch = Watch(app_ctx(), ids=[job_id], after={job_id: sse.last_event_id()})
     return sse.job_stream(watch)
 
 
@@ -96,8 +95,8 @@ def resume(job_id: str) -> ResponseReturnValue:
     if job["state"] != JobState.PAUSED:
         raise Conflict(f"Job {job_id} is {job['state']}; only a paused job can be resumed.")
     fields = {"state": JobState.QUEUED.value, "stage": "queued", "message": "Resuming"}
-    if jobs().update(job_id, fields, allowed=(JobState.PAUSED.value,), snapshot=job) is None:
+    if jobs().update(job_id, fields, allowed=(JobState.PAUSED.value,), job=job) is None:
         raise Conflict(f"Job {job_id} changed state; try again.")
     job = jobs().get(job_id)
-    services().enqueue(job)
+    app_ctx().enqueue(job)
     return jsonify(job), 202

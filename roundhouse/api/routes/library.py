@@ -7,11 +7,9 @@ from flask.typing import ResponseReturnValue
 
 from roundhouse.api import card
 from roundhouse.api.body import int_arg
-from roundhouse.api.deps import hosts, services
+from roundhouse.api.deps import app_ctx, hosts
 from roundhouse.api.library_fit import fit
-from roundhouse.core.disk import DiskReservations
 from roundhouse.core.errors import InvalidRequest
-from roundhouse.core.host_view import HostViews
 from roundhouse.providers import catalog
 from roundhouse.providers.hf import free_bytes, library
 from roundhouse.tasks import gguf_stages as st
@@ -27,7 +25,7 @@ def search() -> ResponseReturnValue:
     query = request.args.get("q", "").strip()
     if len(query) > MAX_QUERY or not query.isprintable():
         raise InvalidRequest(f"q must be printable text of at most {MAX_QUERY} characters.")
-    s = services().settings
+    s = app_ctx().settings
     limit = int_arg("limit", library.SEARCH_LIMIT, 1, 100)
     found = library.search(s.hf_endpoint, s.hf_token or None, query, limit)
     return jsonify({"query": query, "models": found})
@@ -36,16 +34,16 @@ def search() -> ResponseReturnValue:
 @bp.get("/repo/<namespace>/<name>")
 def repo(namespace: str, name: str) -> ResponseReturnValue:
     """Every GGUF of a repo (shards grouped) with size, quant and fit for the host; the card."""
-    svc = services()
-    s = svc.settings
+    ctx = app_ctx()
+    s = ctx.settings
     host = hosts().choose_to_read(request.args.get("host"), s.hostname)
     page = library.repo_page(s.hf_endpoint, s.hf_token or None, f"{namespace}/{name}")
     dest = gp.dest_dir(s, page["id"])
     local = host == s.hostname
-    machine = {} if local else (HostViews(svc.redis, svc.keys, 0).get(host) or {}).get("machine")
+    machine = {} if local else (ctx.stores.host_views.get(host) or {}).get("machine")
     ram = catalog.total_ram_bytes() if local else (machine or {}).get("ram_bytes")
     free = free_bytes(dest) if local else (machine or {}).get("disk_free_bytes")
-    reserved = DiskReservations(svc.redis, svc.keys, host).reserved()
+    reserved = ctx.stores.reservations(host).reserved()
     for choice in page["files"]:
         sizes: dict[str, int | None] = {f: None for f in choice["files"]}
         if choice["size"] is not None and len(choice["files"]) == 1:

@@ -12,9 +12,9 @@ from flask.typing import ResponseReturnValue
 
 from roundhouse.api import model_details
 from roundhouse.api.body import json_object
-from roundhouse.api.deps import services
+from roundhouse.api.deps import app_ctx
 from roundhouse.core.errors import AppError, InvalidRequest
-from roundhouse.core.provider_catalog import base_url, canonical
+from roundhouse.core.provider_registry import base_url, canonical
 from roundhouse.core.settings import Settings
 from roundhouse.providers.generation.stream import StreamedChat
 from roundhouse.providers.ollama import names
@@ -44,7 +44,7 @@ def details() -> ResponseReturnValue:
     """Parameters, quantization, context length, size, licence and date of an installed model."""
     provider = _provider(request.args.get("provider", "ollama"))
     model = _text(request.args.get("model"), "model", 200)
-    s = services().settings
+    s = app_ctx().settings
     if provider == "ollama":
         return jsonify(model_details.ollama(s, model))
     if provider == "lmstudio":
@@ -68,7 +68,7 @@ def try_model() -> ResponseReturnValue:
     limit = body.get("max_tokens", 256)
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_TOKENS:
         raise InvalidRequest(f"'max_tokens' must be a whole number from 1 to {MAX_TOKENS}.")
-    s = services().settings
+    s = app_ctx().settings
     url = base_url(s, provider)
     if not url:
         raise InvalidRequest(f"{provider} has no URL set.", hint="Set it in Connections.")

@@ -11,10 +11,9 @@ from flask.typing import ResponseReturnValue
 
 from roundhouse.api import installed, pull_stream
 from roundhouse.api.body import json_object
-from roundhouse.api.deps import host_of, services, settings
+from roundhouse.api.deps import app_ctx, host_of, settings
 from roundhouse.api.remote_ollama import host_ollama_answers
 from roundhouse.api.submit import accepted, submit
-from roundhouse.core import feed
 from roundhouse.core.errors import Conflict, InvalidRequest, NotFound
 from roundhouse.core.job_types import Job
 from roundhouse.providers import catalog
@@ -22,13 +21,10 @@ from roundhouse.providers.ollama import OllamaClient, names
 from roundhouse.tasks.requests import ollama as pulls
 
 bp = Blueprint("models", __name__, url_prefix="/api/providers/models")
-#: services().extras key of the shared httpx.Client (bench.load: 26 -> 200 download POSTs/s)
-OLLAMA_HTTP = "ollama_http"
 NO_KEEPALIVE = httpx.Limits(max_connections=None, max_keepalive_connections=0)
 #: An Ollama that answered this recently is taken as up: at 200 download POSTs a second each
 #: check cost the API ~1 ms and Ollama a connection. A failed check is never remembered.
 SEEN_UP_S = 1.0
-OLLAMA_SEEN = "ollama_seen_up"
 
 
 def _client() -> OllamaClient:
@@ -36,12 +32,14 @@ def _client() -> OllamaClient:
 
     No keep-alive: every call opens its own connection, so a stopped Ollama is seen at once.
     """
-    svc = services()
-    s = svc.settings
-    http = svc.extras.get(OLLAMA_HTTP)
-    if http is None:
-        fresh = httpx.Client(timeout=s.health_timeout_s, limits=NO_KEEPALIVE)
-        http = svc.extras.setdefault(OLLAMA_HTTP, fresh)
+    ctx = app_ctx()
+    s, shared = ctx.settings, ctx.shared  # shared: bench.load went 26 -> 200 download POSTs/s
+    with shared.building:
+        http = shared.ollama_http
+        if http is None:
+            http = shared.ollama_http = httpx.Client(
+                timeout=s.health_timeout_s, limits=NO_KEEPALIVE
+            )
     return OllamaClient(s.ollama_base_url, timeout=s.health_timeout_s, client=http)
 
 
@@ -98,15 +96,15 @@ def start_pull(model: str, update: bool = False, host: str | None = None) -> tup
 
     With `host` it runs on that host's queue, into that host's own Ollama.
     """
-    svc = services()
-    url = "" if host else svc.settings.ollama_base_url
+    ctx = app_ctx()
+    url = "" if host else ctx.settings.ollama_base_url
     params: dict[str, Any] = {"model": model, "ollama_url": url, "update": update}
     if host:
         params["host"] = host
     job, created = submit(pulls.PULL, params, dedup=pulls.dedup_key(url, model, host))
     if created:
-        line = pulls.slots(svc.redis, svc.keys, svc.settings, url, host)
-        _, job = pulls.show_place(svc.jobs, line, job)
+        line = pulls.slots(ctx.stores, ctx.settings, url, host)
+        _, job = pulls.show_place(ctx.jobs, line, job)
     return job, created
 
 
@@ -121,16 +119,16 @@ def download() -> ResponseReturnValue:
         host_ollama_answers(host)
     job, created = start_pull(model, host=host)
     if "text/event-stream" in request.headers.get("Accept", ""):
-        return pull_stream.stream(services(), job)
+        return pull_stream.stream(app_ctx(), job)
     return accepted(job, created)
 
 
 def _check_ollama() -> None:
     """Ollama down: a 503 with what to do, before any job exists (unless it answered within
     SEEN_UP_S; a pull sent in that window fails in the worker with the same message)."""
-    svc = services()
-    seen: dict[str, float] = svc.extras.setdefault(OLLAMA_SEEN, {})
-    url = svc.settings.ollama_base_url
+    ctx = app_ctx()
+    seen = ctx.shared.ollama_seen_up
+    url = ctx.settings.ollama_base_url
     if time.monotonic() - seen.get(url, -SEEN_UP_S) < SEEN_UP_S:
         return
     with _client() as client:
@@ -150,7 +148,7 @@ def check_updates() -> ResponseReturnValue:
 
 @bp.delete("/ollama/<path:name>")
 def uninstall(name: str) -> ResponseReturnValue:
-    svc = services()
+    ctx = app_ctx()
     model = _model_param({"provider": "ollama", "model": name})
     if owner := _active_pull(model):
         raise Conflict(
@@ -164,15 +162,12 @@ def uninstall(name: str) -> ResponseReturnValue:
             f"{model} is not installed in Ollama.", hint="See GET /api/providers/models/status."
         ) from None
     body = {"backend": "ollama", "action": "deleted", "model": model}
-    feed.publish(svc.redis, svc.keys, "models", body, svc.settings.feed_max)
+    ctx.stores.feed.publish("models", body)
     return jsonify({"deleted": model})
 
 
 def _active_pull(model: str) -> str | None:
     """The id of a queued/running/paused pull of `model`, if any."""
-    svc = services()
-    owner = svc.redis.get(svc.keys.dedup(pulls.dedup_key(svc.settings.ollama_base_url, model)))
-    try:
-        return owner if owner and svc.jobs.is_active(svc.jobs.get(owner)) else None
-    except NotFound:
-        return None
+    ctx = app_ctx()
+    job = ctx.jobs.live_owner(pulls.dedup_key(ctx.settings.ollama_base_url, model))
+    return job["id"] if job else None

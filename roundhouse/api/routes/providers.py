@@ -14,11 +14,11 @@ from flask.typing import ResponseReturnValue
 from roundhouse.api import llamacpp
 from roundhouse.api import provider_health as health
 from roundhouse.api.body import int_arg, json_object
-from roundhouse.api.deps import services
+from roundhouse.api.deps import app_ctx
 from roundhouse.api.provider_switch import FIELDS, switch
 from roundhouse.api.submit import accepted
+from roundhouse.core.active_providers import CLOUD, ROLES, SERVICE, ProviderStore, default_model
 from roundhouse.core.errors import InvalidRequest
-from roundhouse.core.providers import CLOUD, ROLES, SERVICE, ProviderStore, default_model
 from roundhouse.core.settings import Settings
 from roundhouse.providers.generation.snapshot import DISPLAY
 
@@ -26,11 +26,11 @@ bp = Blueprint("providers", __name__, url_prefix="/api/providers")
 
 
 def _store() -> ProviderStore:
-    svc = services()
-    return ProviderStore(svc.redis, svc.keys, svc.settings)
+    ctx = app_ctx()
+    return ctx.stores.providers(ctx.settings)
 
 
-def catalog(settings: Settings) -> dict[str, list[dict[str, Any]]]:
+def registry(settings: Settings) -> dict[str, list[dict[str, Any]]]:
     """Roles and their providers, for the page's dropdowns."""
     return {
         role: [
@@ -50,9 +50,9 @@ def catalog(settings: Settings) -> dict[str, list[dict[str, Any]]]:
 @bp.get("/status")
 def status() -> ResponseReturnValue:
     """Active providers and models, version, cached health of every service, environment."""
-    svc = services()
+    ctx = app_ctx()
     state = _store().state()
-    found = health.cached(svc)
+    found = health.cached(ctx)
     active = {role: state[role] for role in ROLES}
     body = {
         "active": active,
@@ -63,8 +63,8 @@ def status() -> ResponseReturnValue:
         "health": found.results,
         "health_checked_at": found.checked_at,
         "health_fresh": found.fresh,
-        "environment": svc.settings.environment,
-        "catalog": catalog(svc.settings),
+        "environment": ctx.settings.environment,
+        "catalog": registry(ctx.settings),  # the provider registry (the wire keeps its name)
     }
     return jsonify(body)
 
@@ -73,7 +73,7 @@ def status() -> ResponseReturnValue:
 def health_check() -> ResponseReturnValue:
     """Every service checked concurrently (cached for a few seconds; ?refresh=1 forces)."""
     refresh = request.args.get("refresh", "") in ("1", "true", "yes")
-    found = health.current(services(), refresh=refresh)
+    found = health.current(app_ctx(), refresh=refresh)
     return jsonify(
         {"services": found.results, "checked_at": found.checked_at, "fresh": found.fresh}
     )
@@ -82,8 +82,8 @@ def health_check() -> ResponseReturnValue:
 @bp.get("/llm/models")
 def llm_models() -> ResponseReturnValue:
     """Chat-capable models of every running LLM backend (embedding-only models left out)."""
-    results = health.check_now(services(), list(health.LLM_SERVICES))
-    return jsonify(llamacpp.with_models(services(), health.llm_models(results)))
+    results = health.check_now(app_ctx(), list(health.LLM_SERVICES))
+    return jsonify(llamacpp.with_models(app_ctx(), health.llm_models(results)))
 
 
 @bp.post("/switch")
@@ -98,10 +98,10 @@ def switch_providers() -> ResponseReturnValue:
         raise InvalidRequest("'by' must be a short printable name.")
     if by == "api" and request.remote_addr:
         by = f"api ({request.remote_addr})"
-    job, body = llamacpp.switch_job(services(), body, by)  # loading a GGUF takes a job
+    job, body = llamacpp.switch_job(app_ctx(), body, by)  # loading a GGUF takes a job
     if job is not None:
         return accepted(*job)
-    return jsonify(switch(services(), body, by))
+    return jsonify(switch(app_ctx(), body, by))
 
 
 @bp.get("/history")

@@ -7,17 +7,17 @@ from flask.typing import ResponseReturnValue
 
 from roundhouse.api import llamacpp, service_status
 from roundhouse.api.body import json_object
-from roundhouse.api.deps import host_of, hosts, services
+from roundhouse.api.deps import app_ctx, host_of, hosts
 from roundhouse.api.submit import accepted, submit
 from roundhouse.core.errors import InvalidRequest
 from roundhouse.core.services import ServiceStore
-from roundhouse.providers.services.catalog import ServiceSpec, lookup
+from roundhouse.providers.services.specs import ServiceSpec, lookup
 from roundhouse.tasks.requests.llamacpp import SETUP, setup_dedup
 from roundhouse.tasks.requests.services import (
     START,
     STOP,
-    catalog,
     refuse_if_foreign,
+    service_specs,
     start_dedup,
     stop_dedup,
 )
@@ -28,15 +28,15 @@ bp = Blueprint("services", __name__, url_prefix="/api/providers/services")
 def _target(extra: frozenset[str] = frozenset()) -> tuple[ServiceSpec, str, ServiceStore, dict]:
     """The service (from the catalog only) and host named in the body, validated."""
     body = json_object({"service", "host", *extra})
-    spec = lookup(catalog(services().settings), body.get("service"))
-    store = service_status.store_for(services())
+    spec = lookup(service_specs(app_ctx().settings), body.get("service"))
+    store = service_status.store_for(app_ctx())
     return spec, host_of(body.get("host")), store, body
 
 
 @bp.post("/start")
 def start() -> ResponseReturnValue:
     spec, host, _, body = _target(frozenset({"model"}))
-    extra = llamacpp.start_params(services(), spec, host, body.get("model"))
+    extra = llamacpp.start_params(app_ctx(), spec, host, body.get("model"))
     job, created = submit(
         START,
         {"service": spec.name, "host": host, **extra},
@@ -49,13 +49,13 @@ def start() -> ResponseReturnValue:
 @bp.post("/stop")
 def stop() -> ResponseReturnValue:
     spec, host, store, _ = _target()
-    svc = services()
-    starting = svc.redis.get(svc.keys.dedup(start_dedup(host, spec.name)))
+    ctx = app_ctx()
+    starting = ctx.jobs.owner(start_dedup(host, spec.name))
     if starting:  # a start in progress is cancelled; the stop job waits for it to clean up
-        job = svc.jobs.get(starting)
+        job = ctx.jobs.get(starting)
         if job["state"] in ("queued", "running"):
-            svc.jobs.request_stop(starting, "cancel")
-    elif host == svc.settings.hostname and not (store.get(host, spec.name) or {}).get("record"):
+            ctx.jobs.request_stop(starting, "cancel")
+    elif host == ctx.settings.hostname and not (store.get(host, spec.name) or {}).get("record"):
         refuse_if_foreign(spec)  # the port check is about this machine
     job, created = submit(
         STOP,
@@ -89,5 +89,5 @@ def setup() -> ResponseReturnValue:
 
 @bp.get("/status")
 def status() -> ResponseReturnValue:
-    host = hosts().choose_to_read(request.args.get("host"), services().settings.hostname)
-    return jsonify(service_status.status(services(), host))
+    host = hosts().choose_to_read(request.args.get("host"), app_ctx().settings.hostname)
+    return jsonify(service_status.status(app_ctx(), host))

@@ -5,7 +5,7 @@ Client -> server (JSON):
   {"subscribe": ["<job id>", ...], "after": {"<id>": seq}}  those jobs (replay after seq)
   either may add "batch": true: then one message may carry a JSON list of frames
   {"ping": 1}
-Server -> client: event JSON (DESIGN.md shape; "cursor" added on the all-jobs feed),
+Server -> client: event JSON (docs/architecture.md "Events"; "cursor" added on the all-jobs feed),
   {"type": "snapshot", "jobs": [...], "cursor": ...} when catching up by state,
   {"type": "error", "message": ...} for a bad message.
 Watchers of every job get progress coalesced (api/coalesce.py); followers of jobs get all.
@@ -24,7 +24,7 @@ from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 
 from roundhouse.api.body import parse_json
-from roundhouse.api.deps import services
+from roundhouse.api.deps import app_ctx
 from roundhouse.api.watch import Watch
 from roundhouse.core.errors import InvalidRequest
 
@@ -59,9 +59,9 @@ def _watch_from(message: dict[str, Any]) -> Watch | str:
         return 'after must map job ids to the last seq seen, e.g. {"abc": 12}.'
     if target == "all":
         cursor = message.get("cursor")
-        return Watch(services(), all_jobs=True, cursor=cursor if isinstance(cursor, str) else None)
+        return Watch(app_ctx(), all_jobs=True, cursor=cursor if isinstance(cursor, str) else None)
     if isinstance(target, list) and target and all(isinstance(i, str) for i in target):
-        return Watch(services(), ids=target[:500], after=after)
+        return Watch(app_ctx(), ids=target[:500], after=after)
     return 'Send {"subscribe": "all"} or {"subscribe": ["<job id>", ...]} first.'
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from roundhouse.core.connection_catalog import give_key
+from roundhouse.core.connection_specs import give_key
 from roundhouse.core.errors import InvalidRequest, ProviderError
 from roundhouse.providers.generation.http import Endpoint, Retry
 from roundhouse.providers.generation.image import FluxImage, ImageClient, OpenAIImage

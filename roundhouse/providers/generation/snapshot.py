@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
-from roundhouse.core.connection_catalog import fix_url, give_key
+from roundhouse.core.connection_specs import fix_url, give_key
 
 
 class RoleConfig(TypedDict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from roundhouse.providers.hf.disk import free_bytes, human, preflight, total_bytes
 from roundhouse.providers.hf.download import download
 from roundhouse.providers.hf.errors import hub_error
+from roundhouse.providers.hf.files import download_files
 from roundhouse.providers.hf.refs import (
     pick_files,
     quant_of,
@@ -21,7 +22,6 @@ from roundhouse.providers.hf.resolve import (
     list_files,
     resolve_file,
 )
-from roundhouse.providers.hf.snapshot import snapshot
 
 __all__ = [
     "RemoteFile",
@@ -37,7 +37,7 @@ __all__ = [
     "total_bytes",
     "quant_of",
     "resolve_file",
-    "snapshot",
+    "download_files",
     "split_info",
     "validate_filename",
     "validate_quant",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from huggingface_hub import errors as hf
 
-from roundhouse.core.connection_catalog import give_key
+from roundhouse.core.connection_specs import give_key
 from roundhouse.core.errors import AppError, Forbidden, NotFound, ProviderError, Unavailable
 
 PROVIDER = "huggingface"

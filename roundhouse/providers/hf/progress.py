@@ -70,7 +70,7 @@ class Meter:
 
 
 class Offset:
-    """A view of a parent Meter for one file of a snapshot: adds the bytes of finished files."""
+    """A view of a parent Meter for one of several files: adds the bytes of finished files."""
 
     def __init__(self, parent: Meter, base: int) -> None:
         self.parent, self.base = parent, base

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from roundhouse.core.connection_catalog import fix_url
+from roundhouse.core.connection_specs import fix_url
 from roundhouse.core.errors import InvalidRequest, NotFound, ProviderError, Unavailable
 from roundhouse.providers.ollama import names
 from roundhouse.providers.ollama.installed import InstalledModel

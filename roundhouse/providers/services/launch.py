@@ -13,9 +13,9 @@ import httpx
 from roundhouse.core.errors import Conflict, ProviderError
 from roundhouse.providers.base import Control
 from roundhouse.providers.services import pids
-from roundhouse.providers.services.catalog import ServiceSpec
 from roundhouse.providers.services.ports import check_port
 from roundhouse.providers.services.process import exit_info, log_tail, result, spawn, stop
+from roundhouse.providers.services.specs import ServiceSpec
 
 POLL_S = 0.05  # the health poll; half of it, on average, is what we add to a start
 REPORT_EVERY_S = 0.5

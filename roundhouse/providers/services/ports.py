@@ -9,7 +9,7 @@ import httpx
 
 from roundhouse.core.errors import Conflict
 from roundhouse.providers.services import pids, process
-from roundhouse.providers.services.catalog import ServiceSpec
+from roundhouse.providers.services.specs import ServiceSpec
 
 
 def _connect_host(host: str) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 from roundhouse.core.errors import Conflict
 from roundhouse.providers.services import pids
-from roundhouse.providers.services.catalog import ServiceSpec
+from roundhouse.providers.services.specs import ServiceSpec
 
 KEEPER = "roundhouse.providers.services.keeper"
 TAIL_LINES = 20

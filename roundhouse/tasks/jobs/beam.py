@@ -15,7 +15,6 @@ from typing import Any
 
 from roundhouse.core.job_types import Job
 from roundhouse.core.media import MediaStore, keep_beam_image
-from roundhouse.core.providers import ProviderStore
 from roundhouse.providers.base import Control
 from roundhouse.providers.beam import run, validate_params, validate_prompt
 from roundhouse.providers.generation import Clients, build
@@ -31,14 +30,8 @@ KIND = SEARCH
 def search(ctx: WorkerContext, job: Job, control: Control) -> dict[str, Any]:
     """Take the provider snapshot now, then search with it."""
     settings = ctx.settings()
-    snapshot = ProviderStore(ctx.client, ctx.keys, settings).current()
-    media = MediaStore(
-        ctx.client,
-        ctx.keys,
-        settings.media_max_bytes,
-        settings.media_retention_days * 86400,
-    )
-    return search_with(job, control, snapshot, settings.media_dir, media)
+    snapshot = ctx.stores.providers(settings).current()
+    return search_with(job, control, snapshot, settings.media_dir, ctx.stores.media)
 
 
 def search_with(
@@ -135,4 +128,4 @@ def _short(text: str, limit: int = 80) -> str:
 @at_worker_start
 def _sweep_media(ctx: WorkerContext) -> None:
     """Each worker applies media retention to its own host's beam images."""
-    media_sweep.start_sweeper(ctx.settings(), ctx.jobs)
+    media_sweep.start_sweeper(ctx.settings(), ctx.stores)

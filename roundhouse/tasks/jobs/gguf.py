@@ -10,12 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from roundhouse.core import feed
-from roundhouse.core.disk import DiskReservations
 from roundhouse.core.downloads import Downloads
 from roundhouse.core.errors import AppError, NotFound
 from roundhouse.core.job_types import Job
-from roundhouse.core.metrics import Metrics
 from roundhouse.core.models import now
 from roundhouse.providers.base import Control
 from roundhouse.tasks import attempts
@@ -34,13 +31,13 @@ IMPORT_STAGES = {"verify": 20, "import": 70, "test": 10}
 
 
 def _downloads(ctx: WorkerContext) -> Downloads:
-    return Downloads(ctx.client, ctx.keys)
+    return ctx.stores.downloads
 
 
 def _announce(ctx: WorkerContext, action: str, **data: Any) -> None:
     """Tell every open page the model list changed."""
     body = {"backend": "huggingface", "action": action, **data}
-    feed.publish(ctx.client, ctx.keys, "models", body, ctx.base_settings.feed_max)
+    ctx.stores.feed.publish("models", body)
 
 
 def fetch(ctx: WorkerContext, job: Job, stages: st.Stages) -> tuple[dict[str, Any], list[Path]]:
@@ -52,7 +49,7 @@ def fetch(ctx: WorkerContext, job: Job, stages: st.Stages) -> tuple[dict[str, An
     dest = dest_dir(s, repo)
     sizes: dict[str, int | None] = {r.filename: r.size for r in remotes}
     need = sum(r.size for r in remotes) - st.bytes_on_disk(dest, p["files"], sizes)
-    reservations = DiskReservations(ctx.client, ctx.keys, host)
+    reservations = ctx.stores.reservations(host)
     try:
         st.preflight(s, reservations, dest, need, job["id"])
         stages.enter("download", f"Downloading {len(remotes)} file(s) from {repo}")
@@ -62,7 +59,7 @@ def fetch(ctx: WorkerContext, job: Job, stages: st.Stages) -> tuple[dict[str, An
             attempts.had_earlier_attempt(job),
             wait_s=s.stale_after_s + 10,
         )
-        Metrics(ctx.client, ctx.keys).bytes_downloaded(job["kind"], need)
+        ctx.stores.metrics.bytes_downloaded(job["kind"], need)
     except OSError as exc:
         raise st.disk_full(exc, dest) from None
     finally:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from roundhouse.core import feed
-from roundhouse.core.downloads import Downloads
 from roundhouse.core.job_types import Job
 from roundhouse.providers.base import Control
 from roundhouse.tasks import gguf_files
@@ -23,8 +21,8 @@ def delete(ctx: WorkerContext, job: Job, control: Control) -> dict[str, Any]:
     """Remove the record's files (and parts) from this host's models folder, then the record."""
     s, file_id = ctx.settings(), job["params"]["file_id"]
     control.report(stage="delete", message=f"Removing downloaded files on {s.hostname}")
-    downloads = Downloads(ctx.client, ctx.keys)
-    done = gguf_files.uninstall_download(s, ctx.client, ctx.keys, downloads, file_id)
+    downloads = ctx.stores.downloads
+    done = gguf_files.uninstall_download(s, ctx.jobs, downloads, file_id)
     body = {"backend": "huggingface", "action": "deleted", "file_id": file_id, "host": s.hostname}
-    feed.publish(ctx.client, ctx.keys, "models", body, s.feed_max)
+    ctx.stores.feed.publish("models", body)
     return {**done, "message": f"Removed {len(done['removed'])} file(s) on {s.hostname}"}

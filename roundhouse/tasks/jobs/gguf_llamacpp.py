@@ -13,11 +13,11 @@ from roundhouse.providers.base import Control
 from roundhouse.providers.generation import build_llm, probe_llm
 from roundhouse.providers.llamacpp import models
 from roundhouse.providers.services import launch, process
-from roundhouse.providers.services.catalog import openai_models_url
+from roundhouse.providers.services.specs import openai_models_url
 from roundhouse.tasks import llamacpp_serve
 from roundhouse.tasks.context import WorkerContext
 from roundhouse.tasks.jobs import services
-from roundhouse.tasks.requests.services import catalog
+from roundhouse.tasks.requests.services import service_specs
 
 NAME = llamacpp_serve.NAME
 
@@ -57,7 +57,7 @@ def test_prompt(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     spec = replace(
-        catalog(s)[NAME],
+        service_specs(s)[NAME],
         name=f"{NAME}-test",
         port=port,
         base_url=base,

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from roundhouse.core import envfile
+from roundhouse.core.active_providers import Choice, env_values
 from roundhouse.core.errors import AppError, Conflict, VerificationFailed
 from roundhouse.core.job_types import Job
-from roundhouse.core.providers import Choice, ProviderStore, env_values
 from roundhouse.providers.base import Control
 from roundhouse.providers.generation import build_llm, probe_llm
 from roundhouse.providers.llamacpp import engine
@@ -90,7 +90,7 @@ def switch(ctx: WorkerContext, job: Job, control: Control) -> dict[str, Any]:
     verification = verify(ctx, name, control) if p.get("verify", True) else None
     changes = {role: Choice(**c) for role, c in p["changes"].items()}
     changes["llm"] = Choice(NAME, name)
-    store = ProviderStore(ctx.client, ctx.keys, s)
+    store = ctx.stores.providers(s)
     if p.get("persist"):
         values = {k: v for role, c in changes.items() for k, v in env_values(role, c).items()}
         with envfile.locked(s.env_file):

@@ -13,9 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from roundhouse.core import feed
 from roundhouse.core.job_types import Job
-from roundhouse.core.metrics import Metrics
 from roundhouse.core.models import JobState
 from roundhouse.core.slots import Slots, waiting_message
 from roundhouse.providers import ollama
@@ -44,27 +42,19 @@ def target(ctx: WorkerContext, params: dict[str, Any]) -> tuple[str, str | None]
 
 
 def slots_for(ctx: WorkerContext, url: str, host: str | None = None) -> Slots:
-    return slots(ctx.client, ctx.keys, ctx.settings(), url, host)
+    return slots(ctx.stores, ctx.settings(), url, host)
 
 
 def publish_models(ctx: WorkerContext, action: str, model: str, url: str) -> None:
     """Tell every open page that the installed list changed."""
     body = {"backend": "ollama", "action": action, "model": model, "host": host_of(url)}
-    feed.publish(ctx.client, ctx.keys, "models", body, ctx.base_settings.feed_max)
+    ctx.stores.feed.publish("models", body)
 
 
 def back_in_line(ctx: WorkerContext, job: Job, control: Control, place: int) -> None:
     """queued again with the place shown; raises BackInLine (the task retries later)."""
-    store = ctx.jobs
-    run = getattr(control, "run", "") or store.r.hget(store.keys.job(job["id"]), "run") or ""
-    fields = {
-        "state": JobState.QUEUED.value,
-        "stage": "queued",
-        "run": "",
-        "message": waiting_message(place),
-        "place": place,
-    }
-    store.update(job["id"], fields, allowed=(JobState.RUNNING.value,), mode="idle", run=run)
+    run = getattr(control, "run", "")  # a test's Control has none: then the claim is not checked
+    ctx.jobs.requeue(job["id"], waiting_message(place), {"place": place}, run=run)
     raise BackInLine(waiting_message(place))
 
 
@@ -83,7 +73,7 @@ def wake_next(ctx: WorkerContext, line: Slots) -> None:
                 ctx.enqueue(job)
             elif place != job.get("place"):
                 fields = {"message": waiting_message(place), "place": place}
-                store.update(job_id, fields, allowed=(JobState.QUEUED.value,), snapshot=job)
+                store.update(job_id, fields, allowed=(JobState.QUEUED.value,), job=job)
         except Exception:  # a waiter that expired, or the broker away for a moment
             log.warning("could not wake waiting pull %s", job_id, exc_info=True)
 
@@ -146,6 +136,6 @@ def pull(ctx: WorkerContext, job: Job, control: Control) -> dict[str, Any]:
     finally:
         line.release(job["id"])
         wake_next(ctx, line)
-    Metrics(ctx.client, ctx.keys).bytes_downloaded(KIND, result["downloaded"])
+    ctx.stores.metrics.bytes_downloaded(KIND, result["downloaded"])
     publish_models(ctx, "pulled", result["model"], url)
     return {**result, "message": result_message(result, before)}

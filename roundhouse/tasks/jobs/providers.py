@@ -12,7 +12,6 @@ import time
 from typing import Any
 
 from roundhouse.core.job_types import Job
-from roundhouse.core.providers import ProviderStore
 from roundhouse.providers.base import Control
 from roundhouse.tasks.context import WorkerContext
 from roundhouse.tasks.kinds import handles
@@ -21,7 +20,7 @@ from roundhouse.tasks.requests.providers import SNAPSHOT
 
 def take(ctx: WorkerContext, control: Control) -> dict[str, Any]:
     """The snapshot for this job, announced with its version; call once, at the start."""
-    snap = ProviderStore(ctx.client, ctx.keys, ctx.settings()).current()
+    snap = ctx.stores.providers(ctx.settings()).current()
     roles = {
         role: f"{snap[role]['provider']}/{snap[role]['model']}"
         for role in ("llm", "image", "vision")

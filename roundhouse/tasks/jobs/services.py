@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from roundhouse.core.downloads import Downloads
 from roundhouse.core.errors import AppError, Cancelled
 from roundhouse.core.job_types import Job
 from roundhouse.core.jobs import JobStore
@@ -19,15 +18,15 @@ from roundhouse.core.models import TERMINAL
 from roundhouse.core.services import ServiceStore, machine_view
 from roundhouse.providers.base import Control
 from roundhouse.providers.services import launch, process
-from roundhouse.providers.services.catalog import ServiceSpec, lookup
+from roundhouse.providers.services.specs import ServiceSpec, lookup
 from roundhouse.tasks import host_report, llamacpp_serve
 from roundhouse.tasks.context import WorkerContext
 from roundhouse.tasks.kinds import at_worker_start, handles
 from roundhouse.tasks.requests.services import (
     START,
     STOP,
-    catalog,
     refuse_if_foreign,
+    service_specs,
     start_dedup,
 )
 from roundhouse.tasks.service_watch import observe, start_sweeper
@@ -40,7 +39,7 @@ CLEARED: dict[str, Any] = {"error": None, "hint": None, "returncode": None, "log
 
 def store(ctx: WorkerContext) -> ServiceStore:
     """What Redis records of the services each host runs."""
-    return ServiceStore(ctx.client, ctx.keys, ctx.base_settings.feed_max)
+    return ctx.stores.services
 
 
 def _answer(ctx: WorkerContext, out: dict[str, Any], host: str) -> dict[str, Any]:
@@ -53,13 +52,13 @@ def _answer(ctx: WorkerContext, out: dict[str, Any], host: str) -> dict[str, Any
 def start(ctx: WorkerContext, job: Job, control: Control) -> dict[str, Any]:
     """Start the service here unless it already runs; wait until it is healthy."""
     s, services = ctx.settings(), store(ctx)
-    host, spec = s.hostname, lookup(catalog(s), job["params"]["service"])
+    host, spec = s.hostname, lookup(service_specs(s), job["params"]["service"])
     view = machine_view()
     entry = observe(services, host, spec.name, services.get(host, spec.name) or {}, view)
     ours = entry.get("state") == "running" and entry.get("record")
     served: dict[str, Any] = {}
     if spec.name == llamacpp_serve.NAME:  # the GGUF to serve is chosen per start
-        records = Downloads(ctx.client, ctx.keys).list()
+        records = ctx.stores.downloads.list()
         pid = entry.get("pid") if ours else None
         spec, served = llamacpp_serve.prepare(s, spec, job["params"].get("model"), records, pid)
     if ours and served and (entry.get("model") or {}).get("file_id") != served["file_id"]:
@@ -126,7 +125,7 @@ def _record_failure(services: ServiceStore, host: str, spec: ServiceSpec, exc: E
 def stop(ctx: WorkerContext, job: Job, control: Control) -> dict[str, Any]:
     """SIGTERM, wait, SIGKILL what we started; nothing to stop is fine; not ours is refused."""
     s, services = ctx.settings(), store(ctx)
-    host, spec = s.hostname, lookup(catalog(s), job["params"]["service"])
+    host, spec = s.hostname, lookup(service_specs(s), job["params"]["service"])
     control.report(stage="stopping", message=f"stopping {spec.title}")
     _end_start(ctx.jobs, host, spec, control)
     entry = services.get(host, spec.name) or {}
@@ -154,7 +153,7 @@ def stop(ctx: WorkerContext, job: Job, control: Control) -> dict[str, Any]:
 
 def _end_start(jobs: JobStore, host: str, spec: ServiceSpec, control: Control) -> None:
     """A start still in progress is cancelled first, and we wait until it has cleaned up."""
-    job_id = jobs.r.get(jobs.keys.dedup(start_dedup(host, spec.name)))
+    job_id = jobs.owner(start_dedup(host, spec.name))
     if not job_id:
         return
     try:

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import redis
-
 from roundhouse.core.job_types import Job
 from roundhouse.core.jobs import JobStore
-from roundhouse.core.keys import Keys
 from roundhouse.core.models import JobState
 from roundhouse.core.settings import Settings
 from roundhouse.core.slots import Slots, waiting_message
+from roundhouse.core.stores import Stores
 from roundhouse.providers.ollama import names
 from roundhouse.tasks.kinds import DOWNLOADS, declare
 
@@ -39,12 +37,9 @@ def dedup_key(url: str, model: str, host: str | None = None) -> str:
     return f"ollama.pull:{ollama_id(url, host)}:{names.key(model)}"
 
 
-def slots(
-    r: redis.Redis, keys: Keys, settings: Settings, url: str, host: str | None = None
-) -> Slots:
+def slots(stores: Stores, settings: Settings, url: str, host: str | None = None) -> Slots:
     """The download slots of the Ollama a pull goes to."""
-    name = pool(url, host)
-    return Slots(r, keys, name, settings.ollama_max_pulls, settings.stale_after_s)
+    return stores.slots(pool(url, host), settings.ollama_max_pulls, settings.stale_after_s)
 
 
 def show_place(store: JobStore, line: Slots, job: Job) -> tuple[int, Job]:
@@ -54,6 +49,6 @@ def show_place(store: JobStore, line: Slots, job: Job) -> tuple[int, Job]:
     if place and place != job.get("place"):
         message = waiting_message(place)
         fields = {"message": message, "place": place}
-        store.update(job["id"], fields, allowed=(JobState.QUEUED.value,), snapshot=job)
+        store.update(job["id"], fields, allowed=(JobState.QUEUED.value,), job=job)
         job = {**job, "message": message, "place": place}
     return place, job

@@ -1,4 +1,4 @@
-"""`service.start` / `service.stop` requests: the catalog a service is looked up in, one job per
+"""`service.start` / `service.stop` requests: the specs a service is looked up in, one job per
 service and host at a time (dedup keys), and the refusal to touch what Roundhouse did not start.
 """
 
@@ -7,16 +7,16 @@ from __future__ import annotations
 from roundhouse.core.errors import Conflict
 from roundhouse.core.settings import Settings
 from roundhouse.providers.services import ports
-from roundhouse.providers.services.catalog import CATALOG_FIELDS, ServiceSpec, build_catalog
+from roundhouse.providers.services.specs import SPEC_FIELDS, ServiceSpec, build_specs
 from roundhouse.tasks.kinds import HOST, declare
 
 START = declare("service.start", queue=HOST)
 STOP = declare("service.stop", queue=HOST)
 
 
-def catalog(settings: Settings) -> dict[str, ServiceSpec]:
+def service_specs(settings: Settings) -> dict[str, ServiceSpec]:
     """The services this deployment knows, from settings only."""
-    return build_catalog(**{k: getattr(settings, k) for k in CATALOG_FIELDS})
+    return build_specs(**{k: getattr(settings, k) for k in SPEC_FIELDS})
 
 
 def start_dedup(host: str, name: str) -> str:

@@ -16,6 +16,7 @@ from roundhouse.core.hosts import Hosts
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.keys import Keys
 from roundhouse.core.settings import Settings
+from roundhouse.core.stores import Stores
 from roundhouse.tasks.context import WorkerContext
 from roundhouse.tasks.jobs import gguf
 from tests.fakes.gguf_bytes import gguf_bytes
@@ -89,7 +90,7 @@ def test_default_targets_leave_lmstudio_out_with_a_note(
 def test_a_half_done_install_names_both_targets_and_the_kept_file(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, store: JobStore
 ) -> None:
-    ctx = WorkerContext(Settings(), store.r, store.keys, store, lambda job: None)
+    ctx = WorkerContext(Settings(), Stores(store.r, store.keys, Settings()), lambda job: None)
 
     def import_one(
         ctx: Any, s: Any, p: Any, target: str, record: Any, paths: Any, stages: Any

@@ -79,13 +79,14 @@ def test_healthz_lists_workers_by_host_and_offline_hosts(client: FlaskClient, fa
     import time
 
     from roundhouse.core.hosts import Hosts
-    from roundhouse.core.jobs import JobStore
     from roundhouse.core.keys import Keys
+    from roundhouse.core.settings import Settings
+    from roundhouse.core.stores import Stores
     from roundhouse.tasks.watchdog import beat_worker
 
-    store = JobStore(fake_redis, Keys("rh:"))
+    stores = Stores(fake_redis, Keys("rh:"), Settings())
     for name, host in (("11@gpu-a", "gpu-a"), ("12@gpu-a", "gpu-a"), ("13@gpu-b", "gpu-b")):
-        beat_worker(store, name, host)
+        beat_worker(stores, name, host)
     Hosts(fake_redis, Keys("rh:")).beat("old", at=time.time() - 3600)
     hosts = {h["host"]: h for h in client.get("/healthz").json["hosts"]}
     assert hosts["gpu-a"]["workers"] == ["11@gpu-a", "12@gpu-a"] and hosts["gpu-a"]["online"]

@@ -8,7 +8,6 @@ import pytest
 
 from roundhouse.api import create_app
 from roundhouse.api.routes import models
-from roundhouse.api.routes.models import OLLAMA_HTTP
 from roundhouse.cli.stack import free_port
 from roundhouse.core.settings import Settings
 from tests.fakes.ollama import FakeOllama
@@ -38,9 +37,10 @@ def test_one_pool_serves_every_check_and_ollama_gone_is_still_a_503(
         first = client.post(PULL, json={"model": "pool-a"})
         second = client.post(PULL, json={"model": "pool-b"})
         assert first.status_code == second.status_code == 202
-        pool = app.extensions["roundhouse"].extras[OLLAMA_HTTP]
+        pool = app.extensions["roundhouse"].shared.ollama_http
+        assert pool is not None
         assert client.post(PULL, json={"model": "pool-a"}).json["joined"]
-        assert app.extensions["roundhouse"].extras[OLLAMA_HTTP] is pool
+        assert app.extensions["roundhouse"].shared.ollama_http is pool
     finally:
         ollama.stop()
     gone = client.post(PULL, json={"model": "pool-c"})

@@ -18,7 +18,7 @@ def running(store: JobStore, kind: str = "k", **kw: object) -> dict:
         {"state": "running", "run": "r1"},
         allowed=("queued",),
         mode="running",
-        snapshot=job,
+        job=job,
     )
     return store.get(job["id"])
 
@@ -81,7 +81,7 @@ def test_finish_sets_expiry_and_leaves_running_set(store: JobStore) -> None:
 def test_events_after_seq_replays_only_the_rest(store: JobStore) -> None:
     job = running(store)
     for i in range(5):
-        store.update(job["id"], {"done": i}, allowed=("running",), snapshot=job)
+        store.update(job["id"], {"done": i}, allowed=("running",), job=job)
     seqs = [json.loads(e)["seq"] for e in store.events(job["id"], after_seq=4)]
     assert seqs == [5, 6, 7]
 
@@ -102,7 +102,7 @@ def test_stop_requests_by_state(store: JobStore) -> None:
     assert store.request_stop(queued["id"], "cancel")["state"] == "cancelled"
     job = running(store)
     after = store.request_stop(job["id"], "cancel")
-    assert after["state"] == "running" and store.stop_request(job["id"]) == "cancel"
+    assert after["state"] == "running" and store.beat(job["id"], "r1").stop == "cancel"
     with pytest.raises(Conflict, match="cannot be paused"):
         store.request_stop(job["id"], "pause")
     done, _ = store.create("k", {})
@@ -117,7 +117,7 @@ def test_pausable_queued_job_pauses_at_once(store: JobStore) -> None:
 
 
 def test_feed_is_capped(fake_redis) -> None:  # type: ignore[no-untyped-def]
-    from roundhouse.core.jobs import Limits
+    from roundhouse.core.job_types import Limits
     from roundhouse.core.keys import Keys
 
     small = JobStore(fake_redis, Keys("c:"), Limits(job_events_max=10, feed_max=10))
@@ -126,3 +126,65 @@ def test_feed_is_capped(fake_redis) -> None:  # type: ignore[no-untyped-def]
         small.update(job["id"], {"done": i}, allowed=("running",))
     assert fake_redis.xlen("c:events") < 200
     assert fake_redis.xlen(small.keys.job_events(job["id"])) < 200
+
+
+def test_feed_entries_carry_seq_and_event_name_beside_the_json(store: JobStore) -> None:
+    job, _ = store.create("k", {})
+    store.update(job["id"], {"progress": 0.5}, job=job)
+    entries = store.r.xrange(store.keys.feed)
+    assert [(f["j"], f["s"], f["k"]) for _, f in entries] == [
+        (job["id"], "1", "created"),
+        (job["id"], "2", "progress"),
+    ]
+
+
+def test_owner_and_live_owner(store: JobStore) -> None:
+    assert store.owner("art") is None and store.live_owner("art") is None
+    job, _ = store.create("k", {}, dedup="art")
+    assert store.owner("art") == job["id"] and store.live_owner("art")["id"] == job["id"]
+    assert store.owners(["art", "other"]) == [job["id"], None]
+    store.finish(job["id"], JobState.SUCCEEDED, {}, allowed=("queued",))
+    assert store.owner("art") is None  # released at the end
+
+
+def test_create_reads_the_owner_again_when_it_changed_before_the_script(
+    store: JobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The owner's job key goes in KEYS, so it is read first; a stale read is retried."""
+    old, _ = store.create("k", {}, dedup="art")
+    store.finish(old["id"], JobState.CANCELLED, {}, allowed=("queued",))
+    live, _ = store.create("k", {}, dedup="art")
+    monkeypatch.setattr(store, "owner", lambda dedup: old["id"])  # stale: the ended one
+    joined, created = store.create("k", {}, dedup="art")
+    assert not created and joined["id"] == live["id"]
+
+
+def test_beat_says_stop_superseded_or_unreachable(store: JobStore) -> None:
+    job = running(store)
+    assert store.beat(job["id"], "r1") == (None, False)
+    store.request_stop(job["id"], "cancel")
+    assert store.beat(job["id"], "r1").stop == "cancel"
+    assert store.beat(job["id"], "another-attempt").stop == "superseded"
+    store.update(job["id"], {"unreachable_since": 1.0}, job=job)
+    assert store.beat(job["id"], "r1").unreachable
+
+
+def test_claim_then_requeue_gives_the_claim_up(store: JobStore) -> None:
+    job, _ = store.create("k", {})
+    assert store.claim(job, "t1", "gpu-a") and not store.claim(job, "t2", "gpu-a")
+    claimed = store.get(job["id"])
+    assert claimed["state"] == "running" and claimed["host"] == "gpu-a"
+    assert store.stale(-60) == [job["id"]]  # on the heartbeat watch list
+    assert store.requeue(job["id"], "back in line", run="wrong") is None  # not our claim
+    assert store.requeue(job["id"], "back in line", {"place": 2}, run="t1") is not None
+    back = store.get(job["id"])
+    assert back["state"] == "queued" and back["place"] == 2 and back["message"] == "back in line"
+    assert store.stale(-60) == [] and store.claim(back, "t3", "gpu-b")
+
+
+def test_forget_drops_one_job_whatever_its_state(store: JobStore) -> None:
+    job = running(store)
+    store.forget(job["id"])
+    with pytest.raises(NotFound):
+        store.get(job["id"])
+    assert store.events(job["id"]) == [] and store.list()[0] == []

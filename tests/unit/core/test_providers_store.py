@@ -8,8 +8,8 @@ import uuid
 import pytest
 import redis
 
+from roundhouse.core.active_providers import Choice, ProviderStore, env_values
 from roundhouse.core.keys import Keys
-from roundhouse.core.providers import Choice, ProviderStore, env_values
 from roundhouse.core.redis import connect
 from roundhouse.core.settings import Settings
 

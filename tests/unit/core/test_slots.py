@@ -115,3 +115,20 @@ def test_a_long_line_counts_places_by_rank_behind_the_head(store: JobStore, slot
     store.finish(line[0], JobState.CANCELLED, {}, allowed=("queued",))  # dropped on next look
     assert slots.place(line[-1]) == HEAD + 9 and line[0] not in slots.waiting()
     assert slots.place(line[1]) == 1
+
+
+def test_a_waiter_that_joined_after_the_line_was_read_is_still_counted(
+    store: JobStore, slots: Slots, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every job hash the script reads is in KEYS, so the line is read first; a job that
+    joined in between makes the script ask again instead of skipping it."""
+    a, b, c, late = (running(store) for _ in range(4))
+    assert [slots.acquire(a), slots.acquire(b), slots.place(late)] == [0, 0, 1]
+    real, reads = slots.front, []
+
+    def stale_then_real() -> list[str]:  # the first read misses `late`, as if it joined after
+        reads.append(1)
+        return [a, b] if len(reads) == 1 else real()
+
+    monkeypatch.setattr(slots, "front", stale_then_real)
+    assert slots.acquire(c) == 2 and len(reads) == 2  # behind `late` (asked again), not first

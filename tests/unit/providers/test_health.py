@@ -15,7 +15,7 @@ from roundhouse.providers.health import (
     list_models,
     openai_target,
 )
-from roundhouse.providers.services.catalog import build_catalog
+from roundhouse.providers.services.specs import build_specs
 from tests.fakes.service import blackhole, free_port, running
 
 
@@ -43,7 +43,7 @@ def test_a_silent_server_does_not_delay_the_others() -> None:
 
 def test_catalog_specs_are_checked_at_their_health_urls() -> None:
     port = free_port()
-    catalog = build_catalog(flux_api_url=f"http://127.0.0.1:{port}")
+    catalog = build_specs(flux_api_url=f"http://127.0.0.1:{port}")
     with running(port) as seen:
         results = check_all([catalog["flux"], catalog["openai-compatible"]], timeout_s=1.0)
     assert results["flux"]["ok"] and "models" not in results["flux"]

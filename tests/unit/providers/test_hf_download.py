@@ -18,7 +18,7 @@ from roundhouse.core.errors import (
     ProviderError,
     Unavailable,
 )
-from roundhouse.providers.hf import RemoteFile, download, resolve_file, snapshot
+from roundhouse.providers.hf import RemoteFile, download, download_files, resolve_file
 from roundhouse.providers.hf.partfile import PartFile, target_path
 from tests.fakes.gguf_bytes import gguf_bytes
 from tests.fakes.hub import FakeHub
@@ -207,26 +207,26 @@ def test_paths_never_escape_the_download_dir(tmp_path: Path):
         target_path(tmp_path, "link/x.gguf")
 
 
-def test_snapshot_aggregates_progress(hub: FakeHub, client: httpx.Client, tmp_path: Path):
+def test_download_files_aggregates_progress(hub: FakeHub, client: httpx.Client, tmp_path: Path):
     names = [f"Q8_0/Tiny-Q8_0-0000{i}-of-00002.gguf" for i in (1, 2)]
     for i, name in enumerate(names):
         hub.add_file(REPO, name, DATA[i * 500_000 : (i + 1) * 500_000])
     files = [resolve_file(REPO, n, endpoint=hub.url) for n in names]
     control = Control()
-    paths = snapshot(files, tmp_path, control, client=client)
+    paths = download_files(files, tmp_path, control, client=client)
     assert b"".join(p.read_bytes() for p in paths) == DATA
     assert control.done == sorted(control.done) and control.done[-1] == 1_000_000
     assert {r["total"] for r in control.reports} == {1_000_000}
 
 
-def test_snapshot_cancel_removes_finished_files(hub, client, tmp_path: Path):
+def test_download_files_cancel_removes_finished_files(hub, client, tmp_path: Path):
     names = [f"Tiny-Q8_0-0000{i}-of-00002.gguf" for i in (1, 2)]
     for name in names:
         hub.add_file(REPO, name, DATA[:300_000])
     files = [resolve_file(REPO, n, endpoint=hub.url) for n in names]
     control = Control(Cancelled, lambda c: c.reports and c.reports[-1]["done"] >= 300_000)
     with pytest.raises(Cancelled):
-        snapshot(files, tmp_path, control, client=client)
+        download_files(files, tmp_path, control, client=client)
     assert list(tmp_path.iterdir()) == []
 
 

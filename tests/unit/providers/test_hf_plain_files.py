@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from roundhouse.core.errors import InvalidRequest, ProviderError
-from roundhouse.providers.hf import download, resolve_file, snapshot, validate_repo_path
+from roundhouse.providers.hf import download, download_files, resolve_file, validate_repo_path
 from roundhouse.providers.hf.partfile import PartFile
 from roundhouse.providers.hf.refs import validate_filename
 from tests.fakes.hub import FakeHub
@@ -126,13 +126,13 @@ def test_a_stale_regular_part_is_restarted_and_verified(
     assert path.read_bytes() == CONFIG
 
 
-def test_snapshot_of_weights_and_config_has_one_bar(
+def test_download_files_of_weights_and_config_has_one_bar(
     hub: FakeHub, client: httpx.Client, tmp_path: Path
 ) -> None:
     names = ["transformer/model.safetensors", "config.json"]
     remotes = [resolve_file(REPO, n, endpoint=hub.url) for n in names]
     control = Control()
-    paths = snapshot(remotes, tmp_path, control, client=client, backoff=0.01)
+    paths = download_files(remotes, tmp_path, control, client=client, backoff=0.01)
     assert [p.read_bytes() for p in paths] == [WEIGHTS, CONFIG]
     totals = {r["total"] for r in control.reports}
     assert totals == {len(WEIGHTS) + len(CONFIG)}

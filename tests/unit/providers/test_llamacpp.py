@@ -168,9 +168,9 @@ def test_a_failing_pip_fails_with_its_last_lines_and_leaves_no_venv(tmp_path: Pa
 def test_the_service_waits_passively_and_has_no_model_until_a_start_names_one(
     tmp_path: Path,
 ) -> None:
-    from roundhouse.providers.services.catalog import build_catalog
+    from roundhouse.providers.services.specs import build_specs
 
-    spec = build_catalog(llamacpp_command="llama-server", data_dir=tmp_path)["llamacpp"]
+    spec = build_specs(llamacpp_command="llama-server", data_dir=tmp_path)["llamacpp"]
     assert spec.env == {"OMP_WAIT_POLICY": "PASSIVE"}  # spinning threads starve a shared box
     assert spec.argv == ("llama-server",) and spec.health_url.endswith("/v1/models")
     assert spec.port == 8091 and spec.role == "llm"

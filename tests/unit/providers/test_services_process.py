@@ -16,10 +16,10 @@ import pytest
 
 from roundhouse.core.errors import Cancelled, Conflict, ProviderError
 from roundhouse.providers.services import pids
-from roundhouse.providers.services.catalog import ServiceSpec, build_catalog
 from roundhouse.providers.services.launch import start
 from roundhouse.providers.services.ports import listening
 from roundhouse.providers.services.process import inspect, ours, stop
+from roundhouse.providers.services.specs import ServiceSpec, build_specs
 from tests.fakes.service import free_port, running
 
 FAKE = f"{sys.executable} -m tests.fakes.service"
@@ -50,7 +50,7 @@ class Control:
 
 def flux(port: int, args: str = "--mode ok", deadline: float = 10.0) -> ServiceSpec:
     """The Flux slot of the catalog, configured to run the fake service."""
-    return build_catalog(
+    return build_specs(
         flux_command=f"{FAKE} --port {port} {args}",
         flux_api_url=f"http://127.0.0.1:{port}",
         service_start_deadline_s=deadline,
@@ -155,7 +155,7 @@ def test_port_held_by_a_healthy_server_is_already_running(started: Any, tmp_path
     assert answer["status"] == "already_running" and answer["pid"] is None
     assert answer["record"] is None and "not started by Roundhouse" in answer["message"]
     assert not list(tmp_path.iterdir())
-    unconfigured = build_catalog(flux_api_url=f"http://127.0.0.1:{port}")["flux"]
+    unconfigured = build_specs(flux_api_url=f"http://127.0.0.1:{port}")["flux"]
     with running(port):
         assert started(unconfigured)["status"] == "already_running"
 
@@ -174,7 +174,7 @@ def test_llamacpps_port_held_by_any_server_is_an_error_naming_port_and_setting(
     """llama.cpp serves the GGUF each start names: a healthy server it did not start (another
     llama-server, any OpenAI-style server) is not adopted as "already running"."""
     port = free_port()
-    spec = build_catalog(
+    spec = build_specs(
         llamacpp_command=f"{FAKE} --port {port}", llamacpp_base_url=f"http://127.0.0.1:{port}"
     )["llamacpp"]
     with running(port), pytest.raises(Conflict) as caught:
@@ -197,7 +197,7 @@ def test_a_launcher_that_exits_0_hands_the_service_on(started: Any) -> None:
         "import subprocess, sys; subprocess.Popen([sys.executable, '-m', 'tests.fakes.service',"
         f" '--port', '{port}', '--delay', '0.2'], start_new_session=True)"
     )
-    spec = build_catalog(
+    spec = build_specs(
         flux_command=f"{sys.executable} -c {launch!r}", flux_api_url=f"http://127.0.0.1:{port}"
     )["flux"]
     try:

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from roundhouse.core.active_providers import Choice, ProviderStore
 from roundhouse.core.errors import Cancelled, InvalidRequest, Unavailable
 from roundhouse.core.keys import Keys
-from roundhouse.core.providers import Choice, ProviderStore
 from roundhouse.core.settings import Settings
 from roundhouse.tasks import kinds
 from roundhouse.tasks.jobs.beam import KIND, EventWriter, search_with

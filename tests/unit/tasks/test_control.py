@@ -20,7 +20,7 @@ def claimed(store: JobStore) -> dict:
         {"state": "running", "run": "tok"},
         allowed=("queued",),
         mode="running",
-        snapshot=job,
+        job=job,
     )
     return store.get(job["id"])
 
@@ -63,7 +63,7 @@ def test_progress_never_goes_backwards(store: JobStore) -> None:
     control = JobControl(store, job, "tok", interval_s=0)
     control.report(done=80, total=100)
     control.report(done=40, total=100)
-    assert control.snapshot["progress"] == 0.8
+    assert control.job["progress"] == 0.8
 
 
 def test_cancel_and_pause_requests_are_seen_by_check(store: JobStore) -> None:

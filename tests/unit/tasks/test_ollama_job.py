@@ -9,6 +9,7 @@ import pytest
 
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.settings import Settings
+from roundhouse.core.stores import Stores
 from roundhouse.tasks.context import WorkerContext
 from roundhouse.tasks.jobs import ollama as pull_job
 from roundhouse.tasks.requests import ollama as pulls
@@ -32,7 +33,7 @@ def test_a_finished_pull_sends_the_next_waiter_through_the_contexts_enqueue(
 ) -> None:
     sent: list[dict] = []
     settings = Settings(ollama_base_url=ollama.url, ollama_max_pulls=1, hostname="here")
-    ctx = WorkerContext(settings, store.r, store.keys, store, sent.append)
+    ctx = WorkerContext(settings, Stores(store.r, store.keys, settings), sent.append)
     first, _ = store.create(pulls.PULL, {"model": "llama3.2", "ollama_url": ollama.url})
     second, _ = store.create(pulls.PULL, {"model": "mistral", "ollama_url": ollama.url})
     running(store, first["id"])
@@ -50,7 +51,7 @@ def test_a_finished_pull_sends_the_next_waiter_through_the_contexts_enqueue(
 
 def test_the_api_and_the_worker_compute_the_same_place(store: JobStore) -> None:
     settings = Settings(ollama_max_pulls=1)
-    line = pulls.slots(store.r, store.keys, settings, "http://127.0.0.1:11434")
+    line = pulls.slots(Stores(store.r, store.keys, settings), settings, "http://127.0.0.1:11434")
     jobs = [store.create(pulls.PULL, {"model": f"m{i}"})[0] for i in range(3)]
     running(store, jobs[0]["id"])
     line.acquire(jobs[0]["id"])

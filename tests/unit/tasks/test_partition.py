@@ -8,6 +8,7 @@ from roundhouse.core.hosts import Hosts
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.models import now
 from roundhouse.core.settings import Settings
+from roundhouse.core.stores import Stores
 from roundhouse.tasks import kinds, watchdog
 from roundhouse.tasks.control import JobControl
 
@@ -35,7 +36,7 @@ def running_on(store: JobStore, host: str, silent_s: float, host_silent_s: float
 def sweep(store: JobStore) -> list[dict]:
     sent: list[dict] = []
     store.r.delete(store.keys.watchdog_lock)
-    watchdog.sweep(store, sent.append, SETTINGS)
+    watchdog.sweep(Stores(store.r, store.keys, SETTINGS), sent.append, SETTINGS)
     return sent
 
 

@@ -11,6 +11,7 @@ from roundhouse.core.errors import Cancelled, Paused, ProviderError
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.models import now
 from roundhouse.core.settings import Settings
+from roundhouse.core.stores import Stores
 from roundhouse.tasks import kinds, runner, watchdog
 from roundhouse.tasks.context import WorkerContext
 from roundhouse.tasks.control import Deferred, Superseded
@@ -66,9 +67,8 @@ def _superseded(ctx, job, control):  # type: ignore[no-untyped-def]
 
 def ctx_of(store: JobStore, sent: list[dict] | None = None) -> WorkerContext:
     """The handlers' context on the test's store: no process-wide globals to patch."""
-    return WorkerContext(
-        SETTINGS, store.r, store.keys, store, (sent if sent is not None else []).append
-    )
+    stores = Stores(store.r, store.keys, SETTINGS)
+    return WorkerContext(SETTINGS, stores, (sent if sent is not None else []).append)
 
 
 def run(store: JobStore, kind: str) -> dict:
@@ -153,17 +153,19 @@ def test_watchdog_requeues_resumable_and_fails_the_rest(store: JobStore) -> None
     resumable = _stale_running(store, "test.resumable")
     other = _stale_running(store, "test.ok")
     sent: list[dict] = []
-    acted = watchdog.sweep(store, sent.append, SETTINGS)
+    stores = Stores(store.r, store.keys, SETTINGS)
+    acted = watchdog.sweep(stores, sent.append, SETTINGS)
     assert set(acted) == {resumable, other}
     assert store.get(resumable)["state"] == "queued" and sent[0]["id"] == resumable
     lost = store.get(other)
     assert lost["state"] == "failed" and lost["error"].startswith("Worker lost")
-    assert watchdog.sweep(store, sent.append, SETTINGS) == []  # one sweep per interval
+    assert watchdog.sweep(stores, sent.append, SETTINGS) == []  # one sweep per interval
 
 
 def test_worker_liveness(store: JobStore) -> None:
-    watchdog.beat_worker(store, "w1@host")
-    assert watchdog.live_workers(store, 10) == ["w1@host"]
+    stores = Stores(store.r, store.keys, SETTINGS)
+    watchdog.beat_worker(stores, "w1@host")
+    assert stores.workers.live(10) == ["w1@host"]
 
 
 def test_deferred_is_back_in_line_and_superseded_is_someone_elses(

@@ -14,7 +14,7 @@ import redis
 
 from roundhouse.core.keys import Keys
 from roundhouse.core.models import EventType, now
-from roundhouse.core.provider_catalog import (  # noqa: F401  (re-exported: callers import here)
+from roundhouse.core.provider_registry import (  # noqa: F401  (re-exported: callers import here)
     ALIASES,
     CLOUD,
     ROLES,
@@ -66,6 +66,10 @@ class ProviderStore:
         state["updated_at"] = float(raw["updated_at"]) if raw.get("updated_at") else None
         state["updated_by"] = raw.get("updated_by")
         return state
+
+    def version(self) -> int:
+        """How many switches were committed (the state's version, without reading the rest)."""
+        return int(self.r.hget(self.keys.providers, "version") or 0)
 
     def current(self) -> dict[str, Any]:
         """The snapshot a job generates with (generation.Snapshot shape), in one round trip."""

@@ -15,7 +15,7 @@ from roundhouse.providers.hf.progress import Meter, Offset
 from roundhouse.providers.hf.resolve import RemoteFile
 
 
-def snapshot(
+def download_files(
     files: list[RemoteFile],
     dest_dir: Path,
     control: Control,
@@ -28,7 +28,7 @@ def snapshot(
     if not files:
         raise InvalidRequest("nothing to download: the file list is empty")
     if len({f.repo_id for f in files}) != 1:
-        raise InvalidRequest("a snapshot downloads files of a single repository")
+        raise InvalidRequest("download_files takes files of a single repository")
     meter = Meter(control, sum(f.size for f in files))
     done: list[Path] = []
     base = 0

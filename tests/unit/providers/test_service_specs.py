@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from roundhouse.core.errors import Conflict, InvalidRequest
-from roundhouse.providers.services.catalog import CATALOG_FIELDS, build_catalog, lookup
 from roundhouse.providers.services.launch import require_startable
+from roundhouse.providers.services.specs import SPEC_FIELDS, build_specs, lookup
 
 
 def test_defaults_match_the_real_services() -> None:
-    catalog = build_catalog()
+    catalog = build_specs()
     known = ["flux", "llamacpp", "lmstudio", "ollama", "openai-compatible", "vision"]
     assert sorted(catalog) == known
     ollama, lms = catalog["ollama"], catalog["lmstudio"]
@@ -26,7 +26,7 @@ def test_defaults_match_the_real_services() -> None:
 
 
 def test_ports_and_urls_follow_the_configured_base_urls() -> None:
-    catalog = build_catalog(
+    catalog = build_specs(
         ollama_base_url="http://localhost:11500/",
         compat_command="llama-server -m 'my model.gguf' --port 8080",
         compat_base_url="http://127.0.0.1:8080/v1",
@@ -41,12 +41,12 @@ def test_ports_and_urls_follow_the_configured_base_urls() -> None:
 
 
 def test_catalog_fields_are_exactly_the_keyword_arguments() -> None:
-    build_catalog(**{name: build_catalog.__kwdefaults__[name] for name in CATALOG_FIELDS})
-    assert set(CATALOG_FIELDS) == set(build_catalog.__kwdefaults__)
+    build_specs(**{name: build_specs.__kwdefaults__[name] for name in SPEC_FIELDS})
+    assert set(SPEC_FIELDS) == set(build_specs.__kwdefaults__)
 
 
 def test_unknown_service_is_refused_listing_the_known_ones() -> None:
-    catalog = build_catalog()
+    catalog = build_specs()
     with pytest.raises(InvalidRequest) as caught:
         lookup(catalog, "rm -rf /")
     assert "ollama" in caught.value.message and "openai-compatible" in caught.value.message
@@ -56,7 +56,7 @@ def test_unknown_service_is_refused_listing_the_known_ones() -> None:
 
 
 def test_unconfigured_service_says_which_setting_to_set() -> None:
-    flux = build_catalog()["flux"]
+    flux = build_specs()["flux"]
     assert not flux.configured
     with pytest.raises(Conflict) as caught:
         require_startable(flux)
@@ -65,13 +65,13 @@ def test_unconfigured_service_says_which_setting_to_set() -> None:
 
 
 def test_remote_service_is_not_started_here() -> None:
-    ollama = build_catalog(ollama_base_url="http://gpu-box:11434")["ollama"]
+    ollama = build_specs(ollama_base_url="http://gpu-box:11434")["ollama"]
     with pytest.raises(Conflict, match="not on this machine"):
         require_startable(ollama)
 
 
 def test_missing_executable_names_it_and_how_to_install() -> None:
-    ollama = build_catalog(ollama_command="no-such-ollama-binary serve")["ollama"]
+    ollama = build_specs(ollama_command="no-such-ollama-binary serve")["ollama"]
     with pytest.raises(Conflict) as caught:
         require_startable(ollama)
     assert "'no-such-ollama-binary' was not found" in caught.value.message

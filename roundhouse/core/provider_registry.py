@@ -1,5 +1,5 @@
 """What providers exist per role, their other names, defaults and addresses: pure data and
-functions over Settings, no Redis (the store is in core/providers.py)."""
+functions over Settings, no Redis (the store is in core/active_providers.py)."""
 
 from __future__ import annotations
 

@@ -12,8 +12,8 @@ from roundhouse.providers.llamacpp import engine as llamacpp_engine
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"})
 
-# The Settings fields build_catalog reads; the job layer passes exactly these.
-CATALOG_FIELDS = (
+# The Settings fields build_specs reads; the job layer passes exactly these.
+SPEC_FIELDS = (
     "ollama_command",
     "ollama_base_url",
     "lmstudio_command",
@@ -130,7 +130,7 @@ def _spec(
     )
 
 
-def build_catalog(
+def build_specs(
     *,
     ollama_command: str = "ollama serve",
     ollama_base_url: str = "http://127.0.0.1:11434",
