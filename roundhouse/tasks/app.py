@@ -66,8 +66,10 @@ def _register(app: Celery, kind: str, context: PerProcess) -> None:
             return states.report(self, ending, retry_label)
 
     task.__name__ = kind.replace(".", "_")
-    # max_retries=None: a job may wait its turn (a retry per look) for as long as it takes
-    options = {"bind": True, "throws": (states.JobFailed,), "max_retries": None}
+    # max_retries=None: a job may wait its turn (a retry per look) for as long as it takes;
+    # shared=False: the task is this app's alone (not added to every app made later, such as
+    # the API's sending app in the same process)
+    options = {"bind": True, "throws": (states.JobFailed,), "max_retries": None, "shared": False}
     app.task(name=kinds.task_name(kind), **options)(task)
 
 
