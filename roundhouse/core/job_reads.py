@@ -77,9 +77,6 @@ class JobReads:
         entries = self.r.xrange(self.keys.job_events(job_id), f"(0-{after_seq}", "+", count)
         return [(int(eid.partition("-")[2]), fields["e"]) for eid, fields in entries]
 
-    def is_active(self, job: Job) -> bool:
-        return job["state"] in ACTIVE
-
     # -- dedup ------------------------------------------------------------------------------
     def owner(self, dedup: str) -> str | None:
         """The id of the job that took the artifact `dedup` (it may have ended since)."""
