@@ -2,7 +2,9 @@
 
 Ollama answers from /api/show (`details`, `model_info.<arch>.context_length`, `license`) plus
 /api/tags (size, modified); LM Studio from its /api/v0/models/<id> (arch, quantization,
-max_context_length) plus the file in its folder (size, modified).
+max_context_length) plus the file in its folder (size, modified); llama.cpp's models are GGUF
+files on this host, so their own header says it (`general.size_label`, `general.license`,
+`<arch>.context_length`), whether or not a server runs.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from typing import Any
 import httpx
 
 from roundhouse.api import installed
-from roundhouse.core.errors import NotFound, ProviderError
+from roundhouse.core.errors import Conflict, NotFound, ProviderError
 from roundhouse.core.settings import Settings
+from roundhouse.providers import gguf
 from roundhouse.providers.hf import quant_of
+from roundhouse.providers.llamacpp import models as gguf_models
 from roundhouse.providers.ollama import OllamaClient
 from roundhouse.providers.ollama import names as ollama_names
 
-LICENSE_MAX = 4000
+LICENSE_MAX = gguf.LICENSE_MAX
 
 
 def ollama(s: Settings, model: str) -> dict[str, Any]:
@@ -72,4 +76,28 @@ def lmstudio(s: Settings, model: str) -> dict[str, Any]:
         "license": None,
         "modified": modified,
         "state": body.get("state"),
+    }
+
+
+def llamacpp(s: Settings, records: list[dict[str, Any]], model: str) -> dict[str, Any]:
+    """A GGUF downloaded on this host, from its header and the file itself (404 if not here)."""
+    try:
+        found = gguf_models.resolve(gguf_models.on_host(records, s.hostname), model)
+    except Conflict as exc:
+        raise NotFound(exc.message, hint=exc.hint) from None
+    summary = gguf.read_summary(found.path)
+    meta, arch = summary.metadata, summary.architecture
+    modified = datetime.fromtimestamp(found.path.stat().st_mtime, UTC).isoformat()
+    return {
+        "provider": "llamacpp",
+        "model": found.name,
+        "family": arch,
+        "parameters": meta.get("general.size_label"),
+        "quantization": quant_of(found.filename),
+        "format": "gguf",
+        "context_length": meta.get(f"{arch}.context_length"),
+        "size": found.size,
+        "license": meta.get("general.license"),
+        "modified": modified,
+        "repo_id": found.repo_id or None,
     }

@@ -95,7 +95,7 @@ function under(button, kind, ...content) {
 async function details(r, button) {
   const cell = under(button, "details", el("p", { class: "muted" }, "Asking…"));
   if (!cell) return;
-  if (!["ollama", "lmstudio"].includes(r.provider)) { cell.replaceChildren(el("p", { class: "muted" }, `${TITLES[r.provider]} does not describe its models.`)); return; }
+  if (!["ollama", "lmstudio", "llamacpp"].includes(r.provider)) { cell.replaceChildren(el("p", { class: "muted" }, `${TITLES[r.provider]} does not describe its models.`)); return; }
   try {
     const d = await api(`/api/models/details?provider=${r.provider}&model=${encodeURIComponent(r.model)}`);
     const facts = [["Parameters", d.parameters], ["Quantization", d.quantization], ["Context length", d.context_length?.toLocaleString()],

@@ -24,7 +24,10 @@ SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?
 SCALARS |= {11: "<q", 12: "<d"}
 T_STRING, T_ARRAY = 8, 9
 KEEP = ("general.architecture", "general.name", "split.no", "split.count", "split.tensors.count")
+#: Short facts shown as a model's details (llama.cpp's Details in the page).
+FACTS = ("general.size_label", "general.license", "general.basename", "general.finetune")
 CHAT_TEMPLATE = "tokenizer.chat_template"
+LICENSE_MAX = 4000
 #: Shape keys (after the architecture's prefix) that tell how much memory a context takes.
 SHAPE = (
     ".block_count",
@@ -122,6 +125,8 @@ def _parse(f: BinaryIO) -> GGUFSummary:
         value = r.value(r.unpack("<I", f"type of {key}"), key)
         if key in KEEP or key.endswith(SHAPE):
             kept[key] = value
+        elif key in FACTS and isinstance(value, str):
+            kept[key] = value[:LICENSE_MAX]
         elif key == CHAT_TEMPLATE:  # only whether there is one: the text can be kilobytes
             kept[key] = bool(value)
     arch = kept.get("general.architecture")

@@ -149,6 +149,10 @@ def test_the_whole_local_loop_with_a_real_model(llama: TestStack, page: Page) ->
         f"Now using {NAME} on llama.cpp. It replied: “", timeout=180_000
     )
     expect(use_row.get_by_role("button", name="In use")).to_be_visible()
+    press(page, use_row.get_by_role("button", name="Details"))  # from the GGUF's own header
+    facts = page.locator("#installed-models tr.under dl.model-details")
+    expect(facts).to_contain_text("Q4_K_M", timeout=30_000)
+    expect(facts).to_contain_text("Context length")
     listed = api(llama, "GET", "/api/jobs?kind=llamacpp.switch&limit=1").json()["jobs"]
     switched = wait_state(llama, listed[0]["id"], DONE, timeout=30)
     assert switched["state"] == "succeeded", switched

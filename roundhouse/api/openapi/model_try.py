@@ -51,7 +51,11 @@ def paths() -> dict[str, Any]:
                 "502",
                 "503",
                 parameters=[
-                    query("provider", "ollama (default) or lmstudio", {"type": "string"}),
+                    query(
+                        "provider",
+                        "ollama (default), lmstudio or llamacpp (a GGUF on this host)",
+                        {"type": "string"},
+                    ),
                     query("model", "the installed name", {"type": "string"}),
                 ],
             )

@@ -49,7 +49,10 @@ def details() -> ResponseReturnValue:
         return jsonify(model_details.ollama(s, model))
     if provider == "lmstudio":
         return jsonify(model_details.lmstudio(s, model))
-    raise InvalidRequest("Details are available for Ollama and LM Studio models.")
+    if provider == "llamacpp":
+        records = app_ctx().stores.downloads.list()
+        return jsonify(model_details.llamacpp(s, records, model))
+    raise InvalidRequest("Details are available for Ollama, LM Studio and llama.cpp models.")
 
 
 def _key(s: Settings, provider: str) -> str:

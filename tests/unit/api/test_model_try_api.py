@@ -10,7 +10,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from roundhouse.api import create_app
+from roundhouse.core.downloads import Downloads
+from roundhouse.core.keys import Keys
 from roundhouse.core.settings import Settings
+from tests.fakes.gguf_bytes import write_gguf
 from tests.fakes.ollama import FakeOllama
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.service import free_port
@@ -89,6 +92,30 @@ def test_details_of_an_ollama_model(client: FlaskClient) -> None:
     assert d["model"] == "llama3.2:latest" and d["context_length"] == 131072
     assert d["size"] > 0 and d["modified"] and d["license"] == "llama3.2:latest test licence"
     assert client.get("/api/models/details?provider=ollama&model=nope").status_code == 404
+
+
+def test_details_of_a_llamacpp_gguf_come_from_its_header(fake_redis, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "models/hf/org/Gemma-GGUF/gemma-3-270m-it-Q4_K_M.gguf"
+    facts = {"general.size_label": "270M", "general.license": "gemma"}
+    write_gguf(path, 9000, arch="gemma3", extra={**facts, "gemma3.context_length": 32768})
+    files = [{"filename": path.name, "path": str(path), "size": 9000, "sha256": None}]
+    Downloads(fake_redis, Keys()).put(
+        {"host": "host-a", "repo_id": "org/Gemma-GGUF", "files": files}
+    )
+    settings = Settings(hostname="host-a", data_dir=tmp_path, env_file=tmp_path / ".env")
+    client = create_app(settings, client=fake_redis, enqueue=lambda job: None).test_client()
+    r = client.get("/api/models/details?provider=llama.cpp&model=gemma-3-270m-it-Q4_K_M")
+    assert r.status_code == 200, r.json
+    assert {k: r.json[k] for k in ("model", "family", "parameters", "quantization")} == {
+        "model": "gemma-3-270m-it-Q4_K_M",
+        "family": "gemma3",
+        "parameters": "270M",
+        "quantization": "Q4_K_M",
+    }
+    assert r.json["context_length"] == 32768 and r.json["size"] == 9000
+    assert r.json["license"] == "gemma" and r.json["modified"] and r.json["format"] == "gguf"
+    r = client.get("/api/models/details?provider=llamacpp&model=qwen2.5-0.5b")
+    assert r.status_code == 404 and "--to llamacpp" in r.json["hint"], r.json
 
 
 @pytest.mark.parametrize("model", ["\U000e4d79p<", "Ábc", "my model", "-x"])
