@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 
-.PHONY: run test install lint fmt bench browser clean lock lock-upgrade test-newest
+.PHONY: run test test-unit install lint fmt bench browser clean lock lock-upgrade test-newest
 
 # llama.cpp for the tests is built once, portably, into a folder kept across clones
 LLAMA_WHEELS ?= $(HOME)/.cache/roundhouse/wheels
@@ -53,10 +53,19 @@ fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# tests/hosts/ runs on its own after the rest: the veth pairs and namespaces it makes change
+# the machine's network, which a browser test running beside it sees as ERR_NETWORK_CHANGED.
+PYTEST_REST := $(BIN)/python -m pytest -n 2 --dist loadfile --ignore=tests/hosts
+PYTEST_HOSTS := $(BIN)/python -m pytest -n 0 tests/hosts
+
 test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(PYTEST_REST); rest=$$?; $(PYTEST_HOSTS) && exit $$rest
+
+# the unit tests alone (no worker or API processes, no browser): well under a minute
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -n 2 tests/unit
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -79,7 +88,8 @@ test-newest: browser
 	.venv-newest/bin/pip install -q --upgrade pip
 	bash scripts/llama-wheel.sh .venv-newest/bin/pip $(LLAMA_WHEELS)
 	.venv-newest/bin/pip install -q --upgrade --find-links $(LLAMA_WHEELS) -e '.[dev,embedded,monitoring]'
-	.venv-newest/bin/python -m pytest -n 2 --dist loadfile
+	.venv-newest/bin/python -m pytest -n 2 --dist loadfile --ignore=tests/hosts; rest=$$?; \
+	.venv-newest/bin/python -m pytest -n 0 tests/hosts && exit $$rest
 
 clean:
 	rm -rf $(VENV) .venv-lock .venv-newest .pytest_cache

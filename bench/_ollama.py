@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import socket
 
-from tests.fakes import httpserver
+from tests.fakes import wire
 from tests.fakes.ollama.__main__ import main
 
 if __name__ == "__main__":
-    httpserver._Server.request_queue_size = socket.SOMAXCONN
+    wire.Server.request_queue_size = socket.SOMAXCONN
     main()

@@ -46,6 +46,16 @@ def redis_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     stack.stop()
 
 
+@pytest.fixture(scope="module")
+def module_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A redis-server of this test module's own (its URL), for store logic that needs real
+    connections racing each other; tests keep apart by key prefix."""
+    stack = Stack(tmp_path_factory.mktemp("module-redis"))
+    url = stack.start_redis()
+    yield url
+    stack.stop()
+
+
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[tuple[Stack, int]]:
     """A Redis of this test's own (Stack, port), for tests that stop and restart it."""

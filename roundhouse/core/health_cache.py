@@ -85,7 +85,7 @@ class HealthCache:
             if now.checked_at != before.checked_at:
                 return now
             if not self.r.exists(self.keys.health_lock):
-                return now
+                return self.read()  # released after our read: its result is written by now
         return before
 
     def record(self, results: Results, *, full: bool = False) -> dict[str, dict[str, Any]]:

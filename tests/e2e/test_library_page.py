@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from tests.conftest import Fakes
 from tests.fakes.gguf_bytes import gguf_bytes
 from tests.fakes.ollama import FakeOllama
-from tests.integration.test_spine import wait_state
+from tests.helpers import wait_state
 from tests.stacks import TestStack
 
 WRONG_KEY = "sk-page-wrong-key-000111"

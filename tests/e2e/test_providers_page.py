@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import Fakes
 from tests.fakes.ollama import FakeOllama
-from tests.fakes.service import free_port
+from tests.helpers import free_port
 from tests.stacks import TestStack, start_stack
 
 

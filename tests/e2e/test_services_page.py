@@ -18,7 +18,8 @@ from roundhouse.core.keys import Keys
 from roundhouse.core.redis import connect
 from roundhouse.core.services import ServiceStore
 from roundhouse.providers.services import pids
-from tests.fakes.service import free_port, running
+from tests.fakes.service import running
+from tests.helpers import free_port
 from tests.stacks import TestStack, start_stack
 
 HOST = "e2e-services"

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.fakes.httpserver import FakeHandler, FakeServer
+from tests.fakes.loopback import Answer, LoopbackService, Request, Route
 
 QUANT = re.compile(r"(?i)[-._](Q[2-8]_K(?:_[SML])?|Q[4-8]_[01]|IQ[1-4]_\w+|F16|BF16|F32)$")
 BUNDLED_EMBEDDING = {
@@ -70,73 +70,9 @@ def seed(models_dir: Path) -> list[Path]:
     return files
 
 
-class LMStudioHandler(FakeHandler):
-    routes = {
-        "/lmstudio-greeting": {"GET": "greeting"},
-        "/v1/models": {"GET": "v1_models"},
-        "/api/v0/models": {"GET": "v0_models"},
-        "/v1/chat/completions": {"POST": "chat"},
-        "/api/v0/chat/completions": {"POST": "chat"},
-    }
-    prefixes = {"/api/v0/models/": {"GET": "v0_model"}}
-
-    def unknown_route(self) -> None:
-        """LM Studio answers unknown routes with 200 and an error body."""
-        self.send_json(
-            200, {"error": f"Unexpected endpoint or method. ({self.command} {self.path})"}
-        )
-
-    method_not_allowed = unknown_route
-
-    def greeting(self) -> None:
-        self.send_json(200, {"lmstudio": True})
-
-    def v1_models(self) -> None:
-        data = [
-            {"id": m["id"], "object": "model", "owned_by": "organization_owner"}
-            for m in self.fake.models()
-        ]
-        self.send_json(200, {"data": data, "object": "list"})
-
-    def v0_entry(self, m: dict[str, Any]) -> dict[str, Any]:
-        state = "loaded" if m["id"] in self.fake.loaded else "not-loaded"
-        keys = ("id", "type", "publisher", "arch", "quantization")
-        entry = {k: m[k] for k in keys} | {"object": "model", "compatibility_type": "gguf"}
-        return entry | {"state": state, "max_context_length": 32768}
-
-    def v0_models(self) -> None:
-        data = [self.v0_entry(m) for m in self.fake.models()]
-        self.send_json(200, {"object": "list", "data": data})
-
-    def v0_model(self) -> None:
-        wanted = self.route_path.rsplit("/", 1)[-1]
-        found = next((m for m in self.fake.models() if m["id"] == wanted), None)
-        if found is None:
-            return self.openai_error(404, f'Model "{wanted}" not found.', "model_not_found")
-        self.send_json(200, self.v0_entry(found))
-
-    def openai_error(self, status: int, message: str, code: str | None) -> None:
-        error = {
-            "message": message,
-            "type": "invalid_request_error",
-            "param": "model",
-            "code": code,
-        }
-        self.send_json(status, {"error": error})
-
-    def chat(self) -> None:
-        body = self.read_json() or {}
-        key = str(body.get("model") or "")
-        if not key:
-            return self.openai_error(400, "Invalid model identifier", None)
-        found = next((m for m in self.fake.models() if m["id"] == key), None)
-        if found is None:
-            message = f'Model "{key}" not found. Please specify a valid model.'
-            return self.openai_error(404, message, "model_not_found")
-        if found["type"] != "llm":
-            return self.openai_error(400, f'Model "{key}" is not a text generation model.', None)
-        self.fake.loaded.add(key)
-        self.send_json(200, completion(key, body.get("messages") or []))
+def openai_error(status: int, message: str, code: str | None) -> Answer:
+    error = {"message": message, "type": "invalid_request_error", "param": "model", "code": code}
+    return Answer(status, {"error": error})
 
 
 def completion(model: str, messages: list[dict]) -> dict[str, Any]:
@@ -157,10 +93,10 @@ def completion(model: str, messages: list[dict]) -> dict[str, Any]:
     }
 
 
-class FakeLMStudio(FakeServer):
+class FakeLMStudio(LoopbackService):
     """State: the models directory (scanned per request) and which keys a chat has loaded."""
 
-    handler = LMStudioHandler
+    name = "lmstudio"
 
     def __init__(
         self,
@@ -180,6 +116,64 @@ class FakeLMStudio(FakeServer):
         if self.bundled_embedding and all(m["id"] != BUNDLED_EMBEDDING["id"] for m in found):
             found.append(dict(BUNDLED_EMBEDDING))
         return found
+
+    def routes(self) -> dict[tuple[str, str], Route]:
+        return {
+            ("GET", "/lmstudio-greeting"): lambda _: Answer(200, {"lmstudio": True}),
+            ("GET", "/v1/models"): self.v1_models,
+            ("GET", "/api/v0/models"): self.v0_models,
+            ("POST", "/v1/chat/completions"): self.chat,
+            ("POST", "/api/v0/chat/completions"): self.chat,
+        }
+
+    def route(self, request: Request) -> Answer:
+        if request.method == "GET" and request.path.startswith("/api/v0/models/"):
+            return self.v0_model(request)
+        found = self.routes().get((request.method, request.path))
+        if found is None:  # LM Studio answers unknown routes with 200 and an error body
+            what = f"{request.method} {request.target}"
+            return Answer(200, {"error": f"Unexpected endpoint or method. ({what})"})
+        return found(request)
+
+    def error_answer(self, status: int, message: str, **extra: Any) -> Answer:
+        return openai_error(status, message, None)
+
+    def v1_models(self, request: Request) -> Answer:
+        data = [
+            {"id": m["id"], "object": "model", "owned_by": "organization_owner"}
+            for m in self.models()
+        ]
+        return Answer(200, {"data": data, "object": "list"})
+
+    def v0_entry(self, m: dict[str, Any]) -> dict[str, Any]:
+        state = "loaded" if m["id"] in self.loaded else "not-loaded"
+        keys = ("id", "type", "publisher", "arch", "quantization")
+        entry = {k: m[k] for k in keys} | {"object": "model", "compatibility_type": "gguf"}
+        return entry | {"state": state, "max_context_length": 32768}
+
+    def v0_models(self, request: Request) -> Answer:
+        return Answer(200, {"object": "list", "data": [self.v0_entry(m) for m in self.models()]})
+
+    def v0_model(self, request: Request) -> Answer:
+        wanted = request.path.rsplit("/", 1)[-1]
+        found = next((m for m in self.models() if m["id"] == wanted), None)
+        if found is None:
+            return openai_error(404, f'Model "{wanted}" not found.', "model_not_found")
+        return Answer(200, self.v0_entry(found))
+
+    def chat(self, request: Request) -> Answer:
+        body = request.json() or {}
+        key = str(body.get("model") or "")
+        if not key:
+            return openai_error(400, "Invalid model identifier", None)
+        found = next((m for m in self.models() if m["id"] == key), None)
+        if found is None:
+            message = f'Model "{key}" not found. Please specify a valid model.'
+            return openai_error(404, message, "model_not_found")
+        if found["type"] != "llm":
+            return openai_error(400, f'Model "{key}" is not a text generation model.', None)
+        self.loaded.add(key)
+        return Answer(200, completion(key, body.get("messages") or []))
 
 
 def main(argv: list[str] | None = None) -> None:

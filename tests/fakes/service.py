@@ -1,7 +1,7 @@
 """A stand-in for a local service (Ollama, Flux, ...), run as the configured start command.
 
     python -m tests.fakes.service --port N --mode ok|exit|never-healthy [--delay S]
-                                  [--ignore-term]
+                                  [--ignore-term] [--after-launcher PID]
 
 ok: listens after `delay` seconds and answers 200 at /health, /api/tags and /v1/models;
 exit: prints a few log lines and exits with code 3; never-healthy: listens, answers 503.
@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
+import os
 import signal
 import socket
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.fakes.loopback import Answer, LoopbackService, Request
 
 TAGS = {
     "models": [
@@ -38,53 +39,30 @@ MODELS = {
 ROUTES = {"/health": {"status": "ok"}, "/api/tags": TAGS, "/v1/models": MODELS}
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class FakeService(LoopbackService):
+    """Answers `status` on the known routes; `seen` keeps every request's path and headers."""
 
+    name = "service"
 
-def _handler(status: int, seen: list[dict[str, str]]) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server name
-            seen.append({"path": self.path, **{k.lower(): v for k, v in self.headers.items()}})
-            body = ROUTES.get(self.path)
-            code = status if body is not None else 404
-            payload = json.dumps(body if code == 200 else {"error": "unavailable"}).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+    def __init__(self, port: int, status: int = 200, *, log: bool = False) -> None:
+        super().__init__(port=port)
+        self.status, self.log = status, log
+        self.seen: list[dict[str, str]] = []
 
-        def log_message(self, fmt: str, *args: object) -> None:
-            print(f"fake service: {fmt % args}", flush=True)
-
-    return Handler
-
-
-def make_server(port: int, status: int = 200) -> ThreadingHTTPServer:
-    """A fake service bound to 127.0.0.1:port answering `status` on its known routes."""
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(status, []))
-    server.daemon_threads = True
-    return server
+    def route(self, request: Request) -> Answer:
+        self.seen.append({"path": request.target, **request.headers})
+        body = ROUTES.get(request.target)
+        status = self.status if body is not None else 404
+        if self.log:  # an access-log line, as the real services print
+            print(f'fake service: "{request.method} {request.target}" {status}', flush=True)
+        return Answer(status, body if status == 200 else {"error": "unavailable"})
 
 
 @contextlib.contextmanager
 def running(port: int, status: int = 200) -> Iterator[list[dict[str, str]]]:
     """Serve on a port in a thread ("already running"); yields the requests seen."""
-    seen: list[dict[str, str]] = []
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(status, seen))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield seen
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with FakeService(port, status) as service:
+        yield service.seen
 
 
 @contextlib.contextmanager
@@ -118,6 +96,7 @@ def main() -> int:
     parser.add_argument("--mode", choices=["ok", "exit", "never-healthy"], default="ok")
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--ignore-term", action="store_true")
+    parser.add_argument("--after-launcher", type=int, help="wait for this parent pid to exit")
     args = parser.parse_args()
     if args.ignore_term:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -129,10 +108,14 @@ def main() -> int:
             print(f"fake service: loading part {n}", flush=True)
         print("fake service: fatal: could not load the model", file=sys.stderr, flush=True)
         return 3
+    while args.after_launcher and os.getppid() == args.after_launcher:  # reparented: it exited
+        time.sleep(0.02)
     time.sleep(args.delay)
-    server = make_server(args.port, 200 if args.mode == "ok" else 503)
+    service = FakeService(args.port, 200 if args.mode == "ok" else 503, log=True)
+    service.go_up()
     print(f"fake service: listening at {time.time():.6f}", flush=True)
-    server.serve_forever(poll_interval=0.05)
+    while True:  # until SIGTERM
+        time.sleep(3600)
     return 0
 
 

@@ -251,7 +251,7 @@ def candidate_events(hosts: Topology, job_id: str) -> list[str]:
 
 def test_link_cut_for_30s_mid_download_resumes_the_same_job(hosts: Topology) -> None:
     """30 s without gpu-a from 40 % of its download, with a beam search running there too."""
-    hub, flux = "http://127.0.0.1:18080/_fake", "http://127.0.0.1:8001/_fake/knobs"
+    hub, flux = "http://127.0.0.1:18080/_fake", "http://127.0.0.1:8001/_fake/faults"
     hosts.post_json("gpu-a", f"{hub}/faults", {"trickle": 100_000, "reset_stats": True})
     hosts.post_json("gpu-a", flux, {"latency": 2.5})  # gpu-a's renders take a while
     body = {"repo_id": SLOW_REPO, "file": SLOW_FILE, "host": "gpu-a"}

@@ -7,7 +7,6 @@ of "vivid", so the winner of a search is known in advance.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +19,7 @@ from roundhouse.core.redis import connect
 from roundhouse.core.settings import Settings
 from tests.fakes.png import SIGNATURE
 from tests.fakes.vision import score_for
-from tests.integration.test_spine import wait_state
+from tests.helpers import wait_for, wait_state
 from tests.stacks import TestStack
 
 FLUX_LOCAL = {
@@ -174,14 +173,3 @@ def test_out_of_bounds_is_a_400_and_nothing_is_queued(stack: TestStack) -> None:
     r = httpx.post(f"{stack.url}/api/beam-search", json={"prompt": "x", "depth": 9, "width": 7})
     assert r.status_code == 400 and set(r.json()["errors"]) == {"depth", "width"}
     assert len(stack.store().list(kind="beam.search", limit=500)[0]) == before
-
-
-def wait_for(check, timeout: float = 30.0) -> Any:  # type: ignore[no-untyped-def]
-    """Poll until `check()` is truthy (generous: the machine is shared)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise TimeoutError("condition not met in time")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from roundhouse.core.active_providers import Choice
+from tests.helpers import wait_state
 from tests.integration.test_beam import (
     DONE,
     FLUX_LOCAL,
@@ -22,7 +23,6 @@ from tests.integration.test_beam import (
     switch,
     wait_for,
 )
-from tests.integration.test_spine import wait_state
 from tests.stacks import TestStack, start_stack
 
 OPENAI_ROLES = {"image": Choice("dalle", "dall-e-2"), "vision": Choice("gpt-vision", "gpt-4o-mini")}

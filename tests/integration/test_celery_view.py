@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from tests.conftest import Fakes
+from tests.helpers import start_demo, wait_state
 from tests.integration.test_ollama_slots import pull
-from tests.integration.test_spine import start_demo, wait_state
 from tests.stacks import TestStack, start_flower, start_stack
 
 

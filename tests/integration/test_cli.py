@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from tests.conftest import Fakes
+from tests.helpers import wait_state
 from tests.integration.cli_run import demo, json_lines, rh, start
-from tests.integration.test_spine import wait_state
 from tests.stacks import TestStack
 
 pytestmark = pytest.mark.stack
@@ -52,14 +52,19 @@ def test_failed_job_exits_1_with_the_error(stack: TestStack) -> None:
 
 def test_cancelled_job_exits_3(stack: TestStack) -> None:
     job_id = demo(stack.url, steps=10_000, interval=0.05)
-    follower = start(stack.url, "jobs", "--follow", job_id, "--json")
     wait_state(stack, job_id, {"running"})
+    follower = start(stack.url, "jobs", "--follow", job_id, "--json")
+    assert follower.stdout is not None
+    # Cancel only once the follower is attached: its first frame is the snapshot. (Cancelling
+    # before that, as a loaded machine once let happen, leaves that snapshot as its only line.)
+    first = json.loads(follower.stdout.readline())
+    assert first["type"] == "snapshot" and first["jobs"][0]["state"] == "running"
     cancelled = rh(stack.url, "cancel", job_id)
     assert cancelled.returncode == 0 and job_id in cancelled.stdout
     out, err = follower.communicate(timeout=60)
     assert follower.returncode == 3, err
-    states = [f["state"] for f in json_lines(out) if "state" in f]
-    assert states[-1] == "cancelled"
+    last = json_lines(out)[-1]
+    assert last["type"] == "job" and last["state"] == "cancelled"
 
 
 def test_pause_and_resume(stack: TestStack) -> None:

@@ -8,11 +8,11 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import wait_for
 from tests.integration.cli_run import demo, env_for, rh
 from tests.stacks import TestStack
 
@@ -28,14 +28,6 @@ def _tmux() -> str:
     if not found:
         pytest.fail("tmux is needed for the terminal tests: run scripts/ensure-tmux.sh")
     return found
-
-
-def _wait(pane: Callable[[], str], wanted: str, timeout_s: float = 60) -> str:
-    deadline = time.monotonic() + timeout_s
-    while wanted not in (text := pane()):
-        assert time.monotonic() < deadline, f"never saw {wanted!r} in:\n{text}"
-        time.sleep(0.1)
-    return text
 
 
 @pytest.mark.parametrize("columns", [220, 120])
@@ -60,10 +52,10 @@ def test_the_ctrl_c_note_survives_in_a_real_terminal(
         return out.stdout
 
     try:
-        _wait(pane, job_id[:8])  # the bar is drawn
+        wait_for(lambda: job_id[:8] in pane(), 60, interval=0.1)  # the bar is drawn
         time.sleep(0.5)  # a few redraws
         subprocess.run([*base, "send-keys", "C-c"], check=True)
-        text = _wait(pane, "exit=130")
+        text = wait_for(lambda: "exit=130" in (t := pane()) and t, 60, interval=0.1)
         note = f"Re-attach with: roundhouse jobs --follow {job_id}   (cancel with:"
         assert note in text, text
         assert text.index(note) < text.index("exit=130")

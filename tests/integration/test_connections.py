@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -21,8 +20,8 @@ from roundhouse.core.redis import connect
 from tests.conftest import Fakes
 from tests.fakes.ollama import FakeOllama
 from tests.fakes.openai import FakeOpenAI
+from tests.helpers import wait_for, wait_state
 from tests.integration.cli_run import env_for, rh
-from tests.integration.test_spine import wait_state
 from tests.stacks import TestStack, start_stack
 
 pytestmark = pytest.mark.stack
@@ -71,10 +70,10 @@ def test_a_new_ollama_url_moves_health_and_pulls_in_every_process(world) -> None
         httpx.post(f"{ts.url}/api/providers/models/download", json={"model": m}).json()["id"]
         for m in ("moved-a", "moved-b")
     ]
-    deadline = time.monotonic() + 30
-    while {httpx.get(f"{ts.url}/api/jobs/{i}").json()["state"] for i in ids} != {"running"}:
-        assert time.monotonic() < deadline, "both pulls never ran at once (two workers)"
-        time.sleep(0.05)
+    wait_for(
+        lambda: {httpx.get(f"{ts.url}/api/jobs/{i}").json()["state"] for i in ids} == {"running"},
+        what="both pulls running at once (two workers)",
+    )
     for job_id in ids:
         assert wait_state(ts, job_id, {"succeeded", "failed"}, timeout=60)["state"] == "succeeded"
     assert new.snapshot()["installed"] == ["moved-a:latest", "moved-b:latest"]

@@ -23,7 +23,7 @@ from roundhouse.core.redis import connect
 from roundhouse.core.settings import Settings
 from tests.conftest import Fakes
 from tests.fakes.flux import FakeFlux
-from tests.integration.test_spine import wait_state
+from tests.helpers import wait_for, wait_state
 from tests.stacks import TestStack, start_stack
 
 CHOICES = {
@@ -64,10 +64,7 @@ def test_killed_worker_fails_the_beam_search(own_stack: TestStack) -> None:
     r = httpx.post(f"{own_stack.url}/api/beam-search", json=body, timeout=10)
     assert r.status_code == 202, r.text
     job_id = r.json()["id"]
-    deadline = time.monotonic() + 60
-    while candidates(own_stack, job_id) < 1:
-        assert time.monotonic() < deadline, "the search made no candidate"
-        time.sleep(0.1)
+    wait_for(lambda: candidates(own_stack, job_id) >= 1, 60, what="a candidate")
 
     worker = own_stack.stack.procs.pop("worker0")
     os.killpg(worker.pid, signal.SIGKILL)

@@ -24,8 +24,7 @@ from roundhouse.providers.services import pids
 from tests.conftest import Fakes
 from tests.fakes.gguf_bytes import gguf_bytes
 from tests.fakes.ollama import FakeOllama
-from tests.fakes.service import free_port
-from tests.integration.test_spine import wait_state
+from tests.helpers import free_port, wait_state
 from tests.stacks import TestStack, start_stack
 
 HOST = "it-faults-concurrent"

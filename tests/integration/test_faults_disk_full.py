@@ -19,7 +19,7 @@ import pytest
 from roundhouse.cli.stack import Stack, free_port
 from tests.conftest import IN_CI, Fakes
 from tests.fakes.gguf_bytes import gguf_bytes
-from tests.integration.test_spine import wait_state
+from tests.helpers import wait_for, wait_state
 from tests.stacks import BASE_ENV, TestStack
 
 MiB = 1 << 20
@@ -75,16 +75,6 @@ def fill(disk: Path, leave: int) -> Path:
     return filler
 
 
-def poll(what, timeout: float = 30.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while True:
-        got = what()
-        if got:
-            return got
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-
-
 def test_full_disk_fails_the_download_and_the_stack_carries_on(
     disk_stack: TestStack, fakes: Fakes, small_disk: Path
 ) -> None:
@@ -99,14 +89,14 @@ def test_full_disk_fails_the_download_and_the_stack_carries_on(
     fakes.hub.trickle(2 * MiB)
     try:
         job_id = api.post(f"{API}/hf-download", json={"repo_id": repo, "file": name}).json()["id"]
-        poll(lambda: (api.get(f"/api/jobs/{job_id}").json().get("done") or 0) >= MiB)
+        wait_for(lambda: (api.get(f"/api/jobs/{job_id}").json().get("done") or 0) >= MiB)
         filler = fill(small_disk, leave=MiB)  # the download takes the last MiB
 
         def refused() -> httpx.Response | None:
             r = api.post("/api/jobs", json={"kind": "demo.count", "params": {"steps": 1}})
             return r if r.status_code == 507 else None
 
-        r = poll(refused)
+        r = wait_for(refused, 30, interval=0.2)
         assert r.json()["error"] == "disk_full"
         assert r.json()["message"] == f"disk full on {os.uname().nodename}: free space, then retry"
         assert api.get("/api/jobs").status_code == 200  # reads still answer
@@ -118,7 +108,7 @@ def test_full_disk_fails_the_download_and_the_stack_carries_on(
 
     job = wait_state(disk_stack, job_id, {"failed", "succeeded"}, timeout=60)
     assert job["state"] == "failed" and "disk filled up" in job["error"], job
-    assert poll(lambda: api.get("/healthz").json().get("workers"))
+    assert wait_for(lambda: api.get("/healthz").json().get("workers"), 30, interval=0.2)
     assert worker.poll() is None, "the same worker process is still serving"
     have = next(small_disk.glob(f"models/hf/{repo}/*.part")).stat().st_size
     assert have > 0

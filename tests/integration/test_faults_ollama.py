@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from roundhouse.cli.stack import free_port, wait_port
-from tests.integration.test_spine import wait_state
+from tests.helpers import wait_done, wait_state
 from tests.stacks import TestStack, start_stack
 
 MODEL = "it-killed"
@@ -89,10 +89,7 @@ def test_ollama_killed_mid_pull_fails_clearly_then_pulls_again(
     ollama: OllamaProcess, own_stack: TestStack
 ) -> None:
     job_id = pull(own_stack)
-    deadline = time.monotonic() + 60
-    while (own_stack.store().get(job_id).get("done") or 0) < 2_000_000:
-        assert time.monotonic() < deadline, "the pull did not get going"
-        time.sleep(0.05)
+    wait_done(own_stack, job_id, 2_000_000)
 
     ollama.kill()
     killed_at = time.monotonic()

@@ -18,7 +18,7 @@ import pytest
 from roundhouse.cli.stack import Stack
 from tests.conftest import Fakes
 from tests.fakes.gguf_bytes import gguf_bytes
-from tests.integration.test_spine import wait_state
+from tests.helpers import wait_done, wait_state
 from tests.stacks import TestStack, start_stack
 from tests.wsclient import Live, final
 
@@ -38,17 +38,6 @@ def trickling_hub(fakes: Fakes) -> Iterator[Fakes]:
     fakes.hub.trickle(RATE)
     yield fakes
     fakes.hub.trickle(None)
-
-
-def job_done(ts: TestStack, job_id: str) -> int:
-    return httpx.get(f"{ts.url}/api/jobs/{job_id}", timeout=10).json().get("done") or 0
-
-
-def wait_done(ts: TestStack, job_id: str, at_least: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while job_done(ts, job_id) < at_least:
-        assert time.monotonic() < deadline, "the download did not get going"
-        time.sleep(0.1)
 
 
 def test_download_survives_a_redis_restart(

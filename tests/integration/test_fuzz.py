@@ -146,6 +146,9 @@ def modes_for(key: tuple[str, str]) -> list[GenerationMode]:
     return [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 
 
+# About 1,000 requests: half a minute on a quiet machine, several minutes at load average 16;
+# the bound only decides how long a hung run takes to fail.
+@pytest.mark.timeout(900)
 def test_fuzz_the_api_from_its_description(stack: TestStack) -> None:
     schema = schemathesis.openapi.from_url(f"{stack.url}/api/openapi.json")
     schema.validate()

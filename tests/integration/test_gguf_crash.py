@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import Fakes
 from tests.fakes.gguf_bytes import gguf_bytes
-from tests.integration.test_spine import wait_state
+from tests.helpers import wait_done, wait_state
 from tests.stacks import TestStack, start_stack
 
 API = "/api/providers/models"
@@ -40,14 +40,6 @@ def add(fakes: Fakes) -> tuple[str, str, bytes]:
     data = gguf_bytes(SIZE, name="crash")
     fakes.hub.add_file(repo, name, data)
     return repo, name, data
-
-
-def wait_done(stack: TestStack, job_id: str, at_least: int) -> int:
-    deadline = time.monotonic() + 60
-    while (done := httpx.get(f"{stack.url}/api/jobs/{job_id}").json().get("done") or 0) < at_least:
-        assert time.monotonic() < deadline, f"stuck at {done}"
-        time.sleep(0.05)
-    return done
 
 
 def live_worker(stack: TestStack) -> str:

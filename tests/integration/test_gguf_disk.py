@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import Fakes
 from tests.fakes.gguf_bytes import gguf_bytes
-from tests.integration.test_spine import wait_state
+from tests.helpers import wait_done, wait_for, wait_state
 from tests.stacks import TestStack, start_stack
 
 API = "/api/providers/models"
@@ -80,10 +80,7 @@ def test_a_running_download_reserves_its_bytes(disk_stack: TestStack, fakes: Fak
         r = httpx.post(f"{disk_stack.url}{API}/hf-download", json={"repo_id": first, "file": name1})
         job_id = r.json()["id"]
         wait_state(disk_stack, job_id, {"running"})
-        deadline = time.monotonic() + 20
-        while not httpx.get(f"{disk_stack.url}{API}/files").json()["disk"]["reserved"]:
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        wait_for(lambda: httpx.get(f"{disk_stack.url}{API}/files").json()["disk"]["reserved"])
         r = httpx.post(
             f"{disk_stack.url}{API}/hf-download", json={"repo_id": second, "quant": "Q4_K_M"}
         )
@@ -104,10 +101,7 @@ def test_disk_full_mid_download_keeps_the_part_and_resumes(
     try:
         r = httpx.post(f"{disk_stack.url}{API}/hf-download", json={"repo_id": repo, "file": name})
         job_id = r.json()["id"]
-        deadline = time.monotonic() + 20
-        while (httpx.get(f"{disk_stack.url}/api/jobs/{job_id}").json().get("done") or 0) < MiB:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_done(disk_stack, job_id, MiB)
         with filler.open("wb") as f, pytest.raises(OSError):
             for _ in range(8):  # fill whatever is left
                 f.write(b"\0" * MiB)

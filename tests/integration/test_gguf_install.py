@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import Fakes
 from tests.fakes.gguf_bytes import gguf_bytes
-from tests.integration.test_spine import wait_state
+from tests.helpers import wait_done, wait_state
 from tests.stacks import TestStack
 
 API = "/api/providers/models"
@@ -105,10 +105,7 @@ def test_pause_keeps_the_part_and_resume_continues_from_it(stack: TestStack, fak
     fakes.hub.trickle(300_000)
     try:
         job_id = post(stack, "/hf-download", {"repo_id": repo, "file": name}).json()["id"]
-        deadline = time.monotonic() + 30
-        while (httpx.get(f"{stack.url}/api/jobs/{job_id}").json().get("done") or 0) < 300_000:
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        wait_done(stack, job_id, 300_000)
         assert httpx.post(f"{stack.url}/api/jobs/{job_id}/pause").status_code == 200
         paused = wait_state(stack, job_id, {"paused", "failed"}, timeout=30)
         assert paused["state"] == "paused"

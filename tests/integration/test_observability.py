@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from roundhouse.cli.stack import Stack, free_port
 from tests.conftest import Fakes
+from tests.helpers import wait_state
 from tests.stacks import TestStack, start_stack
 from tests.wsclient import Live
 
@@ -79,10 +80,10 @@ def test_metrics_count_the_jobs_run_whichever_api_process_answers(ops, fakes: Fa
         ok = [demo(one), demo(two), demo(one)]
         failed = demo(two, fail_at=2)
         long = demo(one, steps=10_000, interval=0.05)
-        wait_state_auth(ts, long, {"running"})
+        wait_state(ts, long, {"running"}, headers=AUTH)
         one.post(f"/api/jobs/{long}/cancel")
         for job_id in [*ok, failed, long]:
-            wait_state_auth(ts, job_id, {"succeeded", "failed", "cancelled"})
+            wait_state(ts, job_id, {"succeeded", "failed", "cancelled"}, headers=AUTH)
         fakes.ollama.publish({"m-a": [2_000_000, 100], "m-b": [300_000, 100], "m-c": [200_000]})
         saved = fakes.ollama.tick, fakes.ollama.bytes_per_tick
         fakes.ollama.tick, fakes.ollama.bytes_per_tick = 0.05, 100_000  # m-a takes ~1 s
@@ -91,9 +92,11 @@ def test_metrics_count_the_jobs_run_whichever_api_process_answers(ops, fakes: Fa
                 one.post("/api/providers/models/download", json={"model": m}).json()["id"]
                 for m in ("m-a", "m-b", "m-c")
             ]
-            wait_state_auth(ts, pulls[0], {"running"})
+            wait_state(ts, pulls[0], {"running"}, headers=AUTH)
             waiting = scrape(second)
-            results = [wait_state_auth(ts, p, {"succeeded", "failed"}, timeout=60) for p in pulls]
+            results = [
+                wait_state(ts, p, {"succeeded", "failed"}, timeout=60, headers=AUTH) for p in pulls
+            ]
         finally:
             fakes.ollama.tick, fakes.ollama.bytes_per_tick = saved
         time.sleep(2.5)  # each API process publishes its own gauges every 2 s
@@ -148,18 +151,8 @@ def test_queue_depth_counts_messages_no_worker_has_taken(ops) -> None:  # type: 
     assert value(scrape(second), "roundhouse_queue_depth", queue="default") == 2
     ts.stack.start_worker(name="worker0", concurrency=3)
     for job_id in queued:
-        assert wait_state_auth(ts, job_id, {"succeeded", "failed"})["state"] == "succeeded"
+        assert wait_state(ts, job_id, {"succeeded", "failed"}, headers=AUTH)["state"] == "succeeded"
     assert value(scrape(ts.url), "roundhouse_queue_depth", queue="default") == 0
-
-
-def wait_state_auth(ts: TestStack, job_id: str, states: set[str], timeout: float = 30) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = httpx.get(f"{ts.url}/api/jobs/{job_id}", headers=AUTH, timeout=10).json()
-        if job["state"] in states:
-            return job
-        time.sleep(0.05)
-    raise TimeoutError(f"job {job_id} still {job['state']}")
 
 
 def json_lines(text: str) -> list[dict]:
@@ -178,7 +171,7 @@ def test_json_logs_parse_line_by_line_and_the_access_log_keeps_no_secret(ops) ->
     api = client(second)
     job_id = demo(api)
     assert api.get("/api/jobs", params={"limit": 5, "token": "query-secret-x"}).status_code == 200
-    wait_state_auth(ts, job_id, {"succeeded"})
+    wait_state(ts, job_id, {"succeeded"}, headers=AUTH)
     time.sleep(0.5)
     texts = {name: ts.log(name) for name in ("api", "api2", "worker0")}
     for name, text in texts.items():

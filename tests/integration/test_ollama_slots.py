@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.conftest import Fakes
-from tests.integration.test_spine import wait_state
+from tests.helpers import wait_state
 from tests.stacks import TestStack, start_stack
 
 PULL = "/api/providers/models/download"

@@ -3,6 +3,8 @@ every error answer, rollback after a failed test prompt, the feed, and `.env` un
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,10 +16,12 @@ from dotenv import dotenv_values
 from tests.conftest import Fakes
 from tests.fakes.ollama import FakeOllama
 from tests.fakes.openai import FakeOpenAI
-from tests.fakes.service import blackhole, free_port, running
+from tests.fakes.service import blackhole, running
+from tests.helpers import free_port
 from tests.stacks import TestStack, start_stack
 from tests.wsclient import Live
 
+HEALTH_TTL_S = 1.5
 ENV_TEXT = "# team settings\nOPENAI_API_KEY=sk-test\n\nLLM_PROVIDER=openai  # cloud first\n"
 
 
@@ -56,7 +60,7 @@ def ts(
         "FLUX_API_URL": f"http://127.0.0.1:{world['flux_port']}",
         "LOCAL_VISION_API_URL": f"http://127.0.0.1:{world['hole']}",
         "ROUNDHOUSE_COMPAT_BASE_URL": f"http://127.0.0.1:{world['down']}",
-        "ROUNDHOUSE_HEALTH_TTL_S": "1.5",
+        "ROUNDHOUSE_HEALTH_TTL_S": str(HEALTH_TTL_S),
     }
     stack = start_stack(tmp, redis_base, env=env)
     stack.stack.start_api(port2 := free_port(), name="api2")  # a second API process
@@ -126,15 +130,19 @@ def test_a_switch_reaches_the_feed_and_the_history(ts: TestStack) -> None:
 
 def test_many_tabs_on_two_api_processes_cause_one_check(ts: TestStack, world: dict) -> None:
     seen: list = world["flux_seen"]
+    began = time.monotonic()
     httpx.get(f"{ts.url}/api/providers/health?refresh=1", timeout=30)  # a known-fresh start
     before = len(seen)
     urls = [ts.url, ts.url2] * 20  # type: ignore[attr-defined]
     with ThreadPoolExecutor(max_workers=20) as pool:
         answers = list(pool.map(lambda u: httpx.get(f"{u}/api/providers/health", timeout=30), urls))
+    lasted = time.monotonic() - began
     assert all(a.status_code == 200 and a.json()["services"]["flux"]["ok"] for a in answers)
-    # 40 requests on two processes: served from the cache, with at most one refresh for
-    # everyone if a loaded machine stretches the burst past the cache's 5 s life.
-    assert len(seen) - before <= 2
+    # 40 requests on two processes are served from the cache: one check per cache life at
+    # most, however long a loaded machine stretches the burst (without single-flight, every
+    # request that finds the cache stale would check), plus one for the worker's own report.
+    allowed = math.ceil(lasted / HEALTH_TTL_S) + 1
+    assert len(seen) - before <= allowed, (len(seen) - before, lasted)
 
 
 def test_persist_under_concurrent_switches_keeps_every_line(ts: TestStack) -> None:

@@ -14,6 +14,7 @@ from roundhouse.tasks.app import broker_app
 from roundhouse.tasks.enqueue import enqueue
 from tests.conftest import Fakes
 from tests.fakes.ollama import FakeOllama
+from tests.helpers import wait_for
 from tests.stacks import TestStack, start_stack
 
 ROUNDS, JOBS_PER_ROUND = 12, 8
@@ -39,21 +40,22 @@ def ts(
 
 def wait_workers(ts: TestStack, count: int, timeout: float = 90) -> None:
     """start_stack waits for one worker; this test needs every one of them live."""
-    deadline = time.monotonic() + timeout
-    while len(httpx.get(f"{ts.url}/healthz").json()["workers"]) < count:
-        assert time.monotonic() < deadline, "workers did not check in"
-        time.sleep(0.2)
+    wait_for(
+        lambda: len(httpx.get(f"{ts.url}/healthz").json()["workers"]) >= count,
+        timeout,
+        interval=0.2,
+        what=f"{count} workers checked in",
+    )
 
 
 def wait_all(ts: TestStack, ids: list[str], timeout: float = 120) -> list[dict]:
     store = ts.store()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def finished() -> list[dict] | None:
         jobs = [store.get(i) for i in ids]
-        if all(j["state"] in ("succeeded", "failed") for j in jobs):
-            return jobs
-        time.sleep(0.1)
-    raise TimeoutError("jobs did not finish")
+        return jobs if all(j["state"] in ("succeeded", "failed") for j in jobs) else None
+
+    return wait_for(finished, timeout, interval=0.1, what="every job finished")
 
 
 def test_no_job_started_after_a_switch_sees_an_older_version(ts: TestStack) -> None:

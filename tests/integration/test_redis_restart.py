@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 
 from roundhouse.cli.stack import Stack
-from tests.integration.test_spine import start_demo, wait_state
+from tests.helpers import start_demo, wait_state
 from tests.stacks import TestStack, start_stack
 from tests.wsclient import Live, final
 

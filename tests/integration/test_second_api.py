@@ -12,8 +12,8 @@ from simple_websocket import Client
 from roundhouse.cli.config import Target
 from roundhouse.cli.follow import Follower
 from roundhouse.cli.stack import free_port
+from tests.helpers import wait_state
 from tests.integration.cli_run import demo, json_lines, rh
-from tests.integration.test_spine import wait_state
 from tests.stacks import TestStack
 
 pytestmark = pytest.mark.stack

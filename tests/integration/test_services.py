@@ -10,7 +10,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,8 +20,8 @@ from roundhouse.core.keys import Keys
 from roundhouse.core.redis import connect
 from roundhouse.core.services import ServiceStore
 from roundhouse.providers.services import pids
-from tests.fakes.service import free_port, running
-from tests.integration.test_spine import wait_state
+from tests.fakes.service import running
+from tests.helpers import free_port, wait_for, wait_state
 from tests.stacks import TestStack, start_stack
 from tests.wsclient import Live
 
@@ -95,16 +94,6 @@ def row(ts: TestStack, service: str) -> dict:
     return {r["service"]: r for r in body["services"]}[service]
 
 
-def wait_row(ts: TestStack, service: str, state: str, timeout: float = 20) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = row(ts, service)
-        if got["state"] == state:
-            return got
-        time.sleep(0.2)
-    raise TimeoutError(f"{service} still {got['state']}")
-
-
 def test_start_runs_it_records_it_and_stop_ends_it(svc_stack: TestStack) -> None:
     live = Live(svc_stack.ws_url, {"subscribe": "all"})
     try:
@@ -169,7 +158,9 @@ def test_never_healthy_fails_at_the_deadline_and_leaves_nothing(
     job = run(svc_stack, "start", "openai-compatible")
     assert job["state"] == "failed"
     assert f"did not become healthy within {DEADLINE_S} s" in job["error"]
-    got = wait_row(svc_stack, "openai-compatible", "stopped")
+    got = wait_for(
+        lambda: (r := row(svc_stack, "openai-compatible"))["state"] == "stopped" and r, 30
+    )
     assert got["error"] and not pids.listeners(ports["compat"])
 
 

@@ -6,27 +6,9 @@ import time
 
 import httpx
 
+from tests.helpers import start_demo, wait_state
 from tests.stacks import TestStack
 from tests.wsclient import Live, final
-
-
-def start_demo(stack: TestStack, steps: int = 20, interval: float = 0.05) -> str:
-    r = httpx.post(
-        f"{stack.url}/api/jobs",
-        json={"kind": "demo.count", "params": {"steps": steps, "interval": interval}},
-    )
-    assert r.status_code == 202, r.text
-    return r.json()["id"]
-
-
-def wait_state(stack: TestStack, job_id: str, states: set[str], timeout: float = 30) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = httpx.get(f"{stack.url}/api/jobs/{job_id}").json()
-        if job["state"] in states:
-            return job
-        time.sleep(0.05)
-    raise TimeoutError(f"job {job_id} still {job['state']}")
 
 
 def test_job_runs_to_success_on_a_real_worker(stack: TestStack) -> None:

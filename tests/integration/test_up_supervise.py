@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from roundhouse.cli.stack import free_port
-from tests.integration.test_spine import start_demo, wait_state
+from tests.helpers import start_demo, wait_for, wait_state
 from tests.stacks import BASE_ENV, TestStack, _db
 
 
@@ -75,27 +75,19 @@ def live_workers(ts: TestStack) -> list[str]:
         return []
 
 
-def wait_for(what, timeout: float = 60.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not (got := what()):
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-    return got
-
-
 def test_a_killed_worker_is_restarted_and_logged(up) -> None:  # type: ignore[no-untyped-def]
     proc, ts, log, data = up
-    first = wait_for(lambda: live_workers(ts))
+    first = wait_for(lambda: live_workers(ts), 60)
     ((worker_pid, _),) = [c for c in _children(proc.pid) if "celery" in c[1]]
     assert first == [f"{worker_pid}@{os.uname().nodename}"]
 
     os.kill(worker_pid, signal.SIGKILL)
-    wait_for(lambda: "worker restarted (pid" in log.read_text())
+    wait_for(lambda: "worker restarted (pid" in log.read_text(), 60)
     text = log.read_text()
     assert "worker was killed by SIGKILL; restarting it in 0.5 s" in text
     ((new_pid, _),) = [c for c in _children(proc.pid) if "celery" in c[1]]
     assert new_pid != worker_pid and f"worker restarted (pid {new_pid})" in text
-    wait_for(lambda: f"{new_pid}@{os.uname().nodename}" in live_workers(ts))
+    wait_for(lambda: f"{new_pid}@{os.uname().nodename}" in live_workers(ts), 60)
     job = wait_state(ts, start_demo(ts, steps=3, interval=0.01), {"succeeded", "failed"}, 60)
     assert job["state"] == "succeeded" and proc.poll() is None  # the API and Redis stayed up
 

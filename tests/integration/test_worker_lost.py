@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.test_spine import start_demo, wait_state
+from tests.helpers import start_demo, wait_done, wait_state
 from tests.stacks import TestStack, start_stack
 
 
@@ -26,10 +26,7 @@ def own_stack(redis_base: str, tmp_path: Path) -> Iterator[TestStack]:
 
 def test_killed_worker_job_is_resumed_by_another_worker(own_stack: TestStack) -> None:
     job_id = start_demo(own_stack, steps=60, interval=0.1)
-    deadline = time.monotonic() + 20
-    while httpx.get(f"{own_stack.url}/api/jobs/{job_id}").json().get("done") in (None, 0, 1, 2, 3):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_done(own_stack, job_id, 4)
     worker = own_stack.stack.procs["worker0"]
     os.killpg(worker.pid, signal.SIGKILL)
     worker.wait(5)

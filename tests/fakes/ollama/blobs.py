@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
+from tests.fakes.loopback import Answer, Request
 from tests.fakes.ollama import names, replies
+from tests.fakes.ollama.replies import Fail
 from tests.fakes.ollama.state import CONFIG_TYPE, MEDIA, Layer, RemoteModel, sha
 
 DIGEST = re.compile(r"sha256[:-][0-9a-fA-F]{64}")
@@ -18,43 +21,28 @@ def _stored(param: str) -> str:
     return "sha256:" + param[7:].lower()
 
 
-def blob(h: Any) -> None:
-    param = h.route_path.rsplit("/", 1)[-1]
+def blob(fake: Any, request: Request) -> Answer:
+    param = request.path.rsplit("/", 1)[-1]
     if not DIGEST.fullmatch(param):
-        return replies.error(h, 400, "invalid digest format")
-    state = h.fake.state
-    exists = _stored(param) in state.blobs
-    if h.command == "HEAD":
-        return h.send_bytes(200 if exists else 404, b"", None)
-    if exists:  # answered without using the body; Go drains up to 256 KiB, then drops the
-        _drain(h, 256 * 1024)  # connection (a larger unread body is cut off)
-        h.close_connection = True
-        return h.send_bytes(200, b"", None)
-    receive(h, param)
+        return replies.error(400, "invalid digest format")
+    exists = _stored(param) in fake.state.blobs
+    if request.method == "HEAD":
+        return replies.empty(200 if exists else 404)
+    if exists:  # answered without using the body: Go then drops the connection
+        return Answer(200, b"", {"Content-Type": ""}, close=True)
+    return receive(fake, request.body, param)
 
 
-def _drain(h: Any, limit: int) -> None:
-    """Read what the client is sending, up to `limit`, so the answer is not lost to a reset."""
-    if int(h.headers.get("Content-Length") or 0) <= limit:
-        for _ in h.iter_body():
-            pass
-
-
-def receive(h: Any, param: str) -> None:
-    """Hash the upload as it streams in; store it under its actual digest either way."""
-    hasher, size, head = hashlib.sha256(), 0, b""
-    for piece in h.iter_body():
-        hasher.update(piece)
-        head = head or piece[:4]
-        size += len(piece)
-    actual = "sha256:" + hasher.hexdigest()
-    state = h.fake.state
+def receive(fake: Any, data: bytes, param: str) -> Answer:
+    """Store the upload under its actual digest either way."""
+    actual = "sha256:" + hashlib.sha256(data).hexdigest()
+    state = fake.state
     with state.lock:
-        state.blobs[actual], state.heads[actual] = size, head
-        state.uploaded_bytes += size
+        state.blobs[actual], state.heads[actual] = len(data), data[:4]
+        state.uploaded_bytes += len(data)
     if actual != param:
-        return replies.error(h, 400, f'digest mismatch, expected "{param}", got "{actual}"')
-    h.send_bytes(201, b"", None)
+        return replies.error(400, f'digest mismatch, expected "{param}", got "{actual}"')
+    return replies.empty(201)
 
 
 def _new_api(version: str) -> bool:
@@ -62,79 +50,75 @@ def _new_api(version: str) -> bool:
     return parts == (0, 0, 0) or parts >= (0, 5, 5)
 
 
-def create(h: Any) -> None:
-    body = replies.body_or_error(h)
-    if body is None:
-        return
+def create(fake: Any, request: Request) -> Answer:
+    body = replies.body_or_error(request)
+    if isinstance(body, Answer):
+        return body
     name = names.canonical(str(body.get("model") or body.get("name") or ""))
-    files = create_files(h, body) if _new_api(h.fake.version) else legacy_files(h, body)
-    if files is None:
-        return
+    files = create_files(fake, body) if _new_api(fake.version) else legacy_files(body)
+    if isinstance(files, Answer):
+        return files
     if name is None:
-        return replies.error(h, 400, "invalid model name")
-    build(h, replies.stream_for(h, body), name, files)
+        return replies.error(400, "invalid model name")
+    return replies.stream_for(body, build(fake, name, files))
 
 
-def create_files(h: Any, body: dict) -> dict[str, str] | None:
+def create_files(fake: Any, body: dict) -> dict[str, str] | Answer:
     files = body.get("files") or {}
     for path, digest in files.items():
         if PurePosixPath(path).is_absolute() or ".." in PurePosixPath(path).parts:
-            return replies.error(h, 400, "file path must be relative")
+            return replies.error(400, "file path must be relative")
         if not digest:
-            return replies.error(h, 400, "invalid digest format")
+            return replies.error(400, "invalid digest format")
     if not files and not body.get("from"):
-        return replies.error(h, 400, "neither 'from' or 'files' was specified")
+        return replies.error(400, "neither 'from' or 'files' was specified")
     if not files:
-        return copy_from(h, body)
+        return copy_from(fake, body)
     return dict(files)
 
 
-def copy_from(h: Any, body: dict) -> None:
+def copy_from(fake: Any, body: dict) -> Answer:
     """`from` an installed model: the same layers under a new name."""
-    source = h.fake.state.find(str(body["from"]))
+    source = fake.state.find(str(body["from"]))
     if source is None:
-        return replies.error(h, 404, f"model '{body['from']}' not found")
+        return replies.error(404, f"model '{body['from']}' not found")
     name = names.canonical(str(body.get("model") or ""))
     if name is None:
-        return replies.error(h, 400, "invalid model name")
-    with h.fake.state.lock:
-        h.fake.state.install(RemoteModel(name, source.model.layers, source.model.family))
-    stream = replies.stream_for(h, body)
-    for status in ("using existing layer " + source.model.layers[0].digest, "writing manifest"):
-        stream.line({"status": status})
-    stream.line({"status": "success"})
-    stream.close()
+        return replies.error(400, "invalid model name")
+    with fake.state.lock:
+        fake.state.install(RemoteModel(name, source.model.layers, source.model.family))
+    first = "using existing layer " + source.model.layers[0].digest
+    lines = [{"status": status} for status in (first, "writing manifest", "success")]
+    return replies.stream_for(body, lines)
 
 
-def legacy_files(h: Any, body: dict) -> dict[str, str] | None:
+def legacy_files(body: dict) -> dict[str, str] | Answer:
     """Servers before 0.5.5 read a Modelfile whose FROM names an uploaded blob."""
     modelfile = body.get("modelfile") or ""
     if not modelfile and not body.get("path"):
-        return replies.error(h, 400, "path or Modelfile are required")
+        return replies.error(400, "path or Modelfile are required")
     found = FROM_BLOB.search(modelfile)
     return {"model.gguf": found.group(1)} if found else {}
 
 
-def build(h: Any, stream: replies.Stream, name: str, files: dict[str, str]) -> None:
-    """Stream the create statuses; a missing or non-GGUF blob fails in-band."""
-    state = h.fake.state
-    stream.line({"status": "parsing GGUF"})
+def build(fake: Any, name: str, files: dict[str, str]) -> Iterator[dict | Fail]:
+    """The create statuses; a missing or non-GGUF blob fails in-band."""
+    state = fake.state
+    yield {"status": "parsing GGUF"}
     layers = []
     for digest in files.values():
         if digest not in state.blobs:
-            stream.fail(
-                f"open /root/.ollama/models/blobs/sha256-{digest[7:]}: no such file or directory"
-            )
-            return stream.close()
+            missing = f"open /root/.ollama/models/blobs/sha256-{digest[7:]}"
+            yield Fail(f"{missing}: no such file or directory")
+            return
         if state.heads.get(digest, b"GGUF") != b"GGUF":
-            stream.fail("supplied file was not in GGUF format")
-            return stream.close()
-        stream.line({"status": f"using existing layer {digest}"})
+            yield Fail("supplied file was not in GGUF format")
+            return
+        yield {"status": f"using existing layer {digest}"}
         layers.append(Layer(digest, state.blobs[digest], MEDIA + "model"))
     config = Layer(f"sha256:{sha(name + '|'.join(files.values()))}", 485, CONFIG_TYPE)
-    stream.line({"status": f"creating new layer {config.digest}"})
-    stream.line({"status": "writing manifest"})
+    yield {"status": f"creating new layer {config.digest}"}
+    yield {"status": "writing manifest"}
     with state.lock:
         state.install(RemoteModel(name, (*layers, config), parameter_size="", quantization=""))
-    stream.line({"status": "success"})
-    stream.close()
+    yield {"status": "success"}

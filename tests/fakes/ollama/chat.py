@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from tests.fakes.loopback import Answer, Request
 from tests.fakes.ollama import models, names, replies
 
 THOUGHT = "The user wants a short, direct answer."
@@ -28,30 +30,30 @@ def tokens(text: str, limit: Any) -> tuple[list[str], str]:
     return pieces, "stop"
 
 
-def chat(h: Any) -> None:
-    body = replies.body_or_error(h)
-    if body is None:
-        return
+def chat(fake: Any, request: Request) -> Answer:
+    body = replies.body_or_error(request)
+    if isinstance(body, Answer):
+        return body
     raw = str(body.get("model") or "")
     if not raw:
-        return replies.error(h, 400, "model is required")
+        return replies.error(400, "model is required")
     if names.canonical(raw) is None:
-        return replies.error(h, 400, "invalid model name")
-    inst = h.fake.state.find(raw)
+        return replies.error(400, "invalid model name")
+    inst = fake.state.find(raw)
     if inst is None:
-        return replies.error(h, 404, f"model '{raw}' not found")
+        return replies.error(404, f"model '{raw}' not found")
     think = body.get("think")
     if think is None:  # omitted: thinking models think by default
         think = "thinking" in inst.model.capabilities
     if think and "thinking" not in inst.model.capabilities:
-        return replies.error(h, 400, f'"{raw}" does not support thinking')
-    models.mark_loaded(h, inst.model.name, body.get("keep_alive"))
+        return replies.error(400, f'"{raw}" does not support thinking')
+    models.mark_loaded(fake, inst.model.name, body.get("keep_alive"))
     if not body.get("messages"):
         reason = "unload" if body.get("keep_alive") in (0, "0") else "load"
-        return replies.send(h, 200, envelope(raw, "", done=True) | {"done_reason": reason})
+        return replies.send(200, envelope(raw, "", done=True) | {"done_reason": reason})
     limit = (body.get("options") or {}).get("num_predict")
     pieces, reason = tokens(answer(body["messages"]), limit)
-    reply_chat(h, body, raw, pieces, reason, bool(think))
+    return reply_chat(body, raw, pieces, reason, bool(think))
 
 
 def envelope(model: str, content: str, *, done: bool, thinking: str = "") -> dict[str, Any]:
@@ -75,22 +77,24 @@ def final(model: str, count: int, reason: str, content: str = "", thinking: str 
     return envelope(model, content, done=True, thinking=thinking) | stats
 
 
-def reply_chat(h: Any, body: dict, model: str, pieces: list[str], reason: str, think: bool) -> None:
+def reply_chat(body: dict, model: str, pieces: list[str], reason: str, think: bool) -> Answer:
     thought = THOUGHT if think else ""
     if body.get("stream") is False:
-        return replies.send(h, 200, final(model, len(pieces), reason, "".join(pieces), thought))
-    stream = replies.Stream(h)
-    if thought:
-        stream.line(envelope(model, "", done=False, thinking=thought))
-    for piece in pieces:
-        stream.line(envelope(model, piece, done=False))
-    stream.line(final(model, len(pieces), reason))
-    stream.close()
+        return replies.send(200, final(model, len(pieces), reason, "".join(pieces), thought))
+
+    def lines() -> Iterator[dict]:
+        if thought:
+            yield envelope(model, "", done=False, thinking=thought)
+        for piece in pieces:
+            yield envelope(model, piece, done=False)
+        yield final(model, len(pieces), reason)
+
+    return replies.streamed(lines())
 
 
-def v1_models(h: Any) -> None:
-    with h.fake.state.lock:
-        found = list(h.fake.state.installed.values())
+def v1_models(fake: Any, request: Request) -> Answer:
+    with fake.state.lock:
+        found = list(fake.state.installed.values())
     data = [
         {
             "id": inst.model.name,
@@ -100,21 +104,21 @@ def v1_models(h: Any) -> None:
         }
         for inst in found
     ]
-    replies.send(h, 200, {"object": "list", "data": data or None})
+    return replies.send(200, {"object": "list", "data": data or None})
 
 
-def openai_error(h: Any, status: int, message: str, kind: str = "api_error") -> None:
+def openai_error(status: int, message: str, kind: str = "api_error") -> Answer:
     error = {"message": message, "type": kind, "param": None, "code": None}
-    replies.send(h, status, {"error": error})
+    return replies.send(status, {"error": error})
 
 
-def v1_chat(h: Any) -> None:
-    body = replies.body_or_error(h)
-    if body is None:
-        return
+def v1_chat(fake: Any, request: Request) -> Answer:
+    body = replies.body_or_error(request)
+    if isinstance(body, Answer):
+        return body
     raw = str(body.get("model") or "")
-    if h.fake.state.find(raw) is None:
-        return openai_error(h, 404, f'model "{raw}" not found, try pulling it first')
+    if fake.state.find(raw) is None:
+        return openai_error(404, f'model "{raw}" not found, try pulling it first')
     pieces, reason = tokens(answer(body.get("messages") or []), body.get("max_tokens"))
     base = {"id": "chatcmpl-471", "created": int(time.time()), "model": raw}
     base["system_fingerprint"] = "fp_ollama"
@@ -124,9 +128,13 @@ def v1_chat(h: Any) -> None:
         usage = {"prompt_tokens": 26, "completion_tokens": len(pieces)}
         usage["total_tokens"] = 26 + len(pieces)
         return replies.send(
-            h, 200, base | {"object": "chat.completion", "choices": [choice], "usage": usage}
+            200, base | {"object": "chat.completion", "choices": [choice], "usage": usage}
         )
-    h.start_chunked(200, "text/event-stream")
+    return Answer(200, sse_chunks(base, pieces, reason), {"Content-Type": "text/event-stream"})
+
+
+def sse_chunks(base: dict, pieces: list[str], reason: str) -> Iterator[bytes]:
+    """stream=true: a chat.completion.chunk per piece, then one with the reason, then [DONE]."""
     for i, piece in enumerate([*pieces, None]):
         delta = {"role": "assistant", "content": piece or ""}
         finish = reason if piece is None else None
@@ -135,6 +143,5 @@ def v1_chat(h: Any) -> None:
             "object": "chat.completion.chunk",
             "choices": [choice | {"finish_reason": finish}],
         }
-        h.write_chunk(b"data: " + json.dumps(chunk).encode() + b"\n\n")
-    h.write_chunk(b"data: [DONE]\n\n")
-    h.end_chunked()
+        yield b"data: " + json.dumps(chunk).encode() + b"\n\n"
+    yield b"data: [DONE]\n\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.fakes.loopback import Answer, Request
 from tests.fakes.ollama import names, replies
 from tests.fakes.ollama.state import Installed
 
@@ -32,22 +33,22 @@ def tag_entry(inst: Installed) -> dict[str, Any]:
     }
 
 
-def root(h: Any) -> None:
-    h.send_text(200, "Ollama is running")
+def root(fake: Any, request: Request) -> Answer:
+    return replies.text(200, "Ollama is running")
 
 
-def version(h: Any) -> None:
-    replies.send(h, 200, {"version": h.fake.version})
+def version(fake: Any, request: Request) -> Answer:
+    return replies.send(200, {"version": fake.version})
 
 
-def tags(h: Any) -> None:
-    with h.fake.state.lock:
-        found = sorted(h.fake.state.installed.values(), key=lambda i: i.modified_at, reverse=True)
-        replies.send(h, 200, {"models": [tag_entry(inst) for inst in found]})
+def tags(fake: Any, request: Request) -> Answer:
+    with fake.state.lock:
+        found = sorted(fake.state.installed.values(), key=lambda i: i.modified_at, reverse=True)
+        return replies.send(200, {"models": [tag_entry(inst) for inst in found]})
 
 
-def ps(h: Any) -> None:
-    state = h.fake.state
+def ps(fake: Any, request: Request) -> Answer:
+    state = fake.state
     with state.lock:
         running = []
         for name, expires in sorted(state.loaded.items(), key=lambda kv: kv[1], reverse=True):
@@ -57,22 +58,22 @@ def ps(h: Any) -> None:
             entry = {k: v for k, v in tag_entry(inst).items() if k != "modified_at"}
             entry.update(expires_at=replies.rfc3339nano(expires), size_vram=inst.model.size)
             running.append({**entry, "context_length": 4096})
-    replies.send(h, 200, {"models": running})
+    return replies.send(200, {"models": running})
 
 
-def show(h: Any) -> None:
-    body = replies.body_or_error(h)
-    if body is None:
-        return
+def show(fake: Any, request: Request) -> Answer:
+    body = replies.body_or_error(request)
+    if isinstance(body, Answer):
+        return body
     raw = str(body.get("model") or body.get("name") or "")
     if not raw:
-        return replies.error(h, 400, "model is required")
+        return replies.error(400, "model is required")
     if names.canonical(raw) is None:
-        return replies.error(h, 400, "invalid model name")
-    inst = h.fake.state.find(raw)
+        return replies.error(400, "invalid model name")
+    inst = fake.state.find(raw)
     if inst is None:
-        return replies.error(h, 404, f"model '{names.canonical(raw)}' not found")
-    replies.send(h, 200, show_body(inst))
+        return replies.error(404, f"model '{names.canonical(raw)}' not found")
+    return replies.send(200, show_body(inst))
 
 
 def show_body(inst: Installed) -> dict[str, Any]:
@@ -97,31 +98,31 @@ def _has_license(model: Any) -> bool:
     return any(layer.media_type.endswith(".license") for layer in model.layers)
 
 
-def delete(h: Any) -> None:
-    body = replies.body_or_error(h)
-    if body is None:
-        return
+def delete(fake: Any, request: Request) -> Answer:
+    body = replies.body_or_error(request)
+    if isinstance(body, Answer):
+        return body
     raw = str(body.get("model") or body.get("name") or "")
     if not raw:
-        return replies.error(h, 400, "model is required")
+        return replies.error(400, "model is required")
     if names.canonical(raw) is None:
-        return replies.error(h, 400, f'name "{raw}" is invalid')
-    with h.fake.state.lock:
-        removed = h.fake.state.remove(raw)
+        return replies.error(400, f'name "{raw}" is invalid')
+    with fake.state.lock:
+        removed = fake.state.remove(raw)
     if not removed:
-        return replies.error(h, 404, f"model '{raw}' not found")
-    h.send_bytes(200, b"", None)
+        return replies.error(404, f"model '{raw}' not found")
+    return replies.empty(200)
 
 
-def mark_loaded(h: Any, name: str, keep_alive: Any) -> None:
+def mark_loaded(fake: Any, name: str, keep_alive: Any) -> None:
     """Chat loads the model until keep_alive runs out; 0 unloads, negative keeps it forever."""
     seconds = _seconds(keep_alive)
-    with h.fake.state.lock:
+    with fake.state.lock:
         if seconds == 0:
-            h.fake.state.loaded.pop(name, None)
+            fake.state.loaded.pop(name, None)
         else:
             span = timedelta(days=365 * 100) if seconds < 0 else timedelta(seconds=seconds)
-            h.fake.state.loaded[name] = datetime.now(UTC) + span
+            fake.state.loaded[name] = datetime.now(UTC) + span
 
 
 def _seconds(keep_alive: Any) -> float:

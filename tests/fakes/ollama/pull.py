@@ -6,12 +6,16 @@ bytes and the next pull of that digest starts from them, and concurrent pulls sh
 
 from __future__ import annotations
 
-import contextlib
 import time
+from collections.abc import Iterator
 from typing import Any
 
+from tests.fakes.loopback import Answer, Request
 from tests.fakes.ollama import names, replies
+from tests.fakes.ollama.replies import Fail
 from tests.fakes.ollama.state import Layer, RemoteModel
+
+Lines = Iterator["dict | Fail"]
 
 
 class Stop(Exception):
@@ -19,45 +23,43 @@ class Stop(Exception):
 
 
 class Pull:
-    """One client's pull; `fake` holds the state and the knobs."""
+    """One client's pull, as the lines it sends; `fake` holds the state and the knobs."""
 
-    def __init__(self, h: Any, stream: replies.Stream, name: str) -> None:
-        self.h, self.fake, self.stream, self.name = h, h.fake, stream, name
-        self.state = self.fake.state
+    def __init__(self, fake: Any, request: Request, name: str) -> None:
+        self.fake, self.request, self.name = fake, request, name
+        self.state = fake.state
         self.moved = 0  # bytes this request downloaded (the failure and retry knobs count these)
 
-    def run(self) -> None:
+    def lines(self) -> Lines:
         with self.state.lock:
             self.state.pulls_started += 1
             remote = self.state.registry.get(names.key(self.name) or "")
         try:
-            self.send({"status": "pulling manifest"})
+            yield self.send({"status": "pulling manifest"})
             if remote is None:
-                return self.fail("pull model manifest: file does not exist")
+                yield from self.fail("pull model manifest: file does not exist")
+                return
             for layer in remote.layers:
-                self.fetch(layer)
-            self.finish(remote)
+                yield from self.fetch(layer)
+            yield from self.finish(remote)
         except Stop:
-            pass
-        except OSError:
-            self.count_cancel()
             return
-        if not self.gone():
-            with contextlib.suppress(OSError):
-                self.stream.close()
+        except GeneratorExit:  # the client left while a line was on its way
+            self.count_cancel()
+            raise
 
-    def finish(self, remote: RemoteModel) -> None:
-        self.send({"status": "verifying sha256 digest"})
+    def finish(self, remote: RemoteModel) -> Lines:
+        yield self.send({"status": "verifying sha256 digest"})
         self.pause(self.fake.verify_delay)
-        self.send({"status": "writing manifest"})
+        yield self.send({"status": "writing manifest"})
         with self.state.lock:
             removed = self.state.install(remote)
         if removed:
-            self.send({"status": "removing unused layers"})
-        self.send({"status": "success"})
+            yield self.send({"status": "removing unused layers"})
+        yield self.send({"status": "success"})
 
-    def fetch(self, layer: Layer) -> None:
-        """Download one blob, emitting a line per tick; a cached blob gives one 100% line."""
+    def fetch(self, layer: Layer) -> Lines:
+        """Download one blob, a line per tick; a cached blob gives one 100% line."""
         line: dict[str, Any] = {
             "status": f"pulling {layer.digest[7:19]}",
             "digest": layer.digest,
@@ -66,20 +68,27 @@ class Pull:
         with self.state.lock:
             cached = layer.digest in self.state.blobs
         if cached:
-            return self.send({**line, "completed": layer.size})
+            yield self.send({**line, "completed": layer.size})
+            return
         while True:
             done = self.state.partial.get(layer.digest, 0)
-            self.send({**line, "completed": done} if done else line)
+            yield self.send({**line, "completed": done} if done else line)
             self.pause(self.fake.tick)
             self.hush(self.fake.take_silence(self.moved))
-            if self.advance(layer):
+            complete, failure = self.advance(layer)
+            if failure is not None:
+                self.discard_if_lost(failure, layer)
+                yield from self.fail(
+                    failure.replace("{blob}", f"sha256-{layer.digest[7:]}-partial")
+                )
+            if complete:
                 return
 
-    def advance(self, layer: Layer) -> bool:
-        """One tick of download; True once the blob is complete (and no final line is sent)."""
+    def advance(self, layer: Layer) -> tuple[bool, str | None]:
+        """One tick of download: (blob complete, the injected failure if one is due)."""
         with self.state.lock:
             if layer.digest in self.state.blobs:
-                return True
+                return True, None
             done = self.state.partial.get(layer.digest, 0)
             step = min(self.fake.bytes_per_tick, layer.size - done)
             done += step
@@ -91,11 +100,8 @@ class Pull:
             if failure is None and done >= layer.size:
                 self.state.partial.pop(layer.digest, None)
                 self.state.blobs[layer.digest] = layer.size
-                return True
-        if failure is not None:
-            self.discard_if_lost(failure, layer)
-            self.fail(failure.replace("{blob}", f"sha256-{layer.digest[7:]}-partial"))
-        return False
+                return True, None
+        return False, failure
 
     def discard_if_lost(self, failure: str, layer: Layer) -> None:
         """A digest mismatch deletes the blob and ENOSPC restarts from scratch; others resume."""
@@ -103,15 +109,15 @@ class Pull:
             with self.state.lock:
                 self.state.partial.pop(layer.digest, None)
 
-    def send(self, obj: dict) -> None:
+    def send(self, obj: dict) -> dict:
         if self.gone():
             self.cancelled()
-        self.stream.line(obj)
+        return obj
 
-    def fail(self, message: str) -> None:
+    def fail(self, message: str) -> Lines:
         with self.state.lock:
             self.state.pulls_failed += 1
-        self.stream.fail(message)
+        yield Fail(message)
         raise Stop
 
     def pause(self, seconds: float) -> None:
@@ -127,7 +133,7 @@ class Pull:
                 self.cancelled()
 
     def gone(self) -> bool:
-        return self.fake.stopping.is_set() or self.h.client_gone()
+        return self.fake.stopping.is_set() or self.request.gone()
 
     def count_cancel(self) -> None:
         with self.state.lock:
@@ -138,11 +144,11 @@ class Pull:
         raise Stop
 
 
-def handle(h: Any) -> None:
-    body = replies.body_or_error(h)
-    if body is None:
-        return
+def handle(fake: Any, request: Request) -> Answer:
+    body = replies.body_or_error(request)
+    if isinstance(body, Answer):
+        return body
     name = names.canonical(str(body.get("model") or body.get("name") or ""))
     if name is None:
-        return replies.error(h, 400, "invalid model name")
-    Pull(h, replies.stream_for(h, body), name).run()
+        return replies.error(400, "invalid model name")
+    return replies.stream_for(body, Pull(fake, request, name).lines())

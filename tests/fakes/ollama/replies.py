@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.fakes.httpserver import FakeHandler
+from tests.fakes.loopback import Answer, Request
 
 GIN_JSON = "application/json; charset=utf-8"
 
@@ -17,13 +19,22 @@ def go_json(obj: Any) -> bytes:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode()
 
 
-def send(h: FakeHandler, status: int, obj: Any, content_type: str = GIN_JSON) -> None:
+def send(status: int, obj: Any, content_type: str = GIN_JSON) -> Answer:
     """gin's c.JSON: a sized body with a charset."""
-    h.send_bytes(status, go_json(obj), content_type)
+    return Answer(status, go_json(obj), {"Content-Type": content_type})
 
 
-def error(h: FakeHandler, status: int, message: str) -> None:
-    send(h, status, {"error": message})
+def error(status: int, message: str) -> Answer:
+    return send(status, {"error": message})
+
+
+def empty(status: int) -> Answer:
+    """No body and no Content-Type, as gin's c.Status."""
+    return Answer(status, b"", {"Content-Type": ""})
+
+
+def text(status: int, body: str) -> Answer:
+    return Answer(status, body.encode(), {"Content-Type": "text/plain"})
 
 
 def rfc3339nano(moment: datetime, *, utc: bool = False) -> str:
@@ -37,67 +48,60 @@ def rfc3339nano(moment: datetime, *, utc: bool = False) -> str:
     return f"{base}{offset[:3]}:{offset[3:]}"
 
 
-def body_or_error(h: FakeHandler) -> dict | None:
-    """The JSON request body, or None after answering 400 the way ShouldBindJSON does."""
+def body_or_error(request: Request) -> dict | Answer:
+    """The JSON request body, or the 400 that ShouldBindJSON answers."""
     try:
-        body = h.read_json()
+        body = json.loads(request.body) if request.body.strip() else None
     except ValueError as exc:
-        error(h, 400, f"invalid character in request body: {exc}")
-        return None
+        return error(400, f"invalid character in request body: {exc}")
     if body is None:
-        error(h, 400, "missing request body")
-        return None
+        return error(400, "missing request body")
     if not isinstance(body, dict):
-        error(h, 400, "json: cannot unmarshal array into Go value of type api.Request")
-        return None
+        return error(400, "json: cannot unmarshal array into Go value of type api.Request")
     return body
 
 
-class Stream:
-    """streamResponse: NDJSON lines; an error is a status reply only while nothing was written."""
+@dataclass
+class Fail:
+    """A line source's failure: in-band once a line went out, else the status reply."""
 
-    def __init__(self, h: FakeHandler) -> None:
-        self.h = h
-        self.started = False
-
-    def line(self, obj: dict) -> None:
-        if not self.started:
-            self.h.start_chunked(200, "application/x-ndjson")
-            self.started = True
-        self.h.write_chunk(go_json(obj) + b"\n")
-
-    def fail(self, message: str, status: int = 500) -> None:
-        if self.started:
-            self.line({"error": message})
-        else:
-            self.h.send_bytes(status, go_json({"error": message}), "application/json")
-
-    def close(self) -> None:
-        if self.started:
-            self.h.end_chunked()
+    message: str
+    status: int = 500
 
 
-class LastOnly(Stream):
-    """waitForStream (`stream:false`): keep only the last message and send it at the end."""
-
-    def __init__(self, h: FakeHandler) -> None:
-        super().__init__(h)
-        self.last: dict = {}
-        self.error: tuple[str, int] | None = None
-
-    def line(self, obj: dict) -> None:
-        self.last = obj
-
-    def fail(self, message: str, status: int = 500) -> None:
-        self.error = (message, status)
-
-    def close(self) -> None:
-        if self.error:
-            message, status = self.error
-            self.h.send_bytes(status, go_json({"error": message}), "application/json")
-        else:
-            self.h.send_bytes(200, go_json(self.last), "application/json")
+Lines = Iterable["dict | Fail"]
 
 
-def stream_for(h: FakeHandler, body: dict) -> Stream:
-    return LastOnly(h) if body.get("stream") is False else Stream(h)
+def streamed(lines: Lines) -> Answer:
+    """streamResponse: NDJSON lines; a failure before the first line is a status reply."""
+    source = iter(lines)
+    first = next(source, None)
+    if isinstance(first, Fail):
+        return send(first.status, {"error": first.message}, "application/json")
+
+    def ndjson() -> Iterator[bytes]:
+        try:
+            item = first
+            while item is not None:
+                yield go_json(item if isinstance(item, dict) else {"error": item.message}) + b"\n"
+                item = next(source, None)
+        finally:
+            close = getattr(source, "close", None)
+            if close:
+                close()  # a client that left: the source's own `finally` runs now
+
+    return Answer(200, ndjson(), {"Content-Type": "application/x-ndjson"})
+
+
+def last_only(lines: Lines) -> Answer:
+    """waitForStream (`stream:false`): only the last message, or the failure, at the end."""
+    last: dict = {}
+    for item in lines:
+        if isinstance(item, Fail):
+            return send(item.status, {"error": item.message}, "application/json")
+        last = item
+    return send(200, last, "application/json")
+
+
+def stream_for(body: dict, lines: Lines) -> Answer:
+    return last_only(lines) if body.get("stream") is False else streamed(lines)

@@ -3,49 +3,35 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from tests.fakes.httpserver import FakeHandler, FakeServer
-from tests.fakes.ollama import blobs, chat, models, names, pull, state
+from tests.fakes.loopback import Answer, LoopbackService, Request
+from tests.fakes.ollama import blobs, chat, models, names, pull, replies, state
 from tests.fakes.ollama.state import OllamaState, RemoteModel
 
 Registry = Mapping[str, Sequence[int] | RemoteModel]
+Handler = Callable[[Any, Request], Answer]
 
 
-class OllamaHandler(FakeHandler):
-    """gin's router: GET and HEAD share read routes; wrong method 405; unknown path 404."""
-
-    routes = {
-        "/": {"GET": "r_root", "HEAD": "r_root"},
-        "/api/version": {"GET": "r_version", "HEAD": "r_version"},
-        "/api/tags": {"GET": "r_tags", "HEAD": "r_tags"},
-        "/api/ps": {"GET": "r_ps"},
-        "/api/show": {"POST": "r_show"},
-        "/api/pull": {"POST": "r_pull"},
-        "/api/delete": {"DELETE": "r_delete"},
-        "/api/create": {"POST": "r_create"},
-        "/api/chat": {"POST": "r_chat"},
-        "/v1/models": {"GET": "r_v1_models"},
-        "/v1/chat/completions": {"POST": "r_v1_chat"},
-    }
-    prefixes = {"/api/blobs/": {"HEAD": "r_blob", "POST": "r_blob"}}
-
-    r_root = models.root
-    r_version = models.version
-    r_tags = models.tags
-    r_ps = models.ps
-    r_show = models.show
-    r_delete = models.delete
-    r_pull = pull.handle
-    r_blob = blobs.blob
-    r_create = blobs.create
-    r_chat = chat.chat
-    r_v1_models = chat.v1_models
-    r_v1_chat = chat.v1_chat
+#: gin's router: GET and HEAD share read routes; a wrong method is 405, an unknown path 404.
+ROUTES: dict[str, dict[str, Handler]] = {
+    "/": {"GET": models.root, "HEAD": models.root},
+    "/api/version": {"GET": models.version, "HEAD": models.version},
+    "/api/tags": {"GET": models.tags, "HEAD": models.tags},
+    "/api/ps": {"GET": models.ps},
+    "/api/show": {"POST": models.show},
+    "/api/pull": {"POST": pull.handle},
+    "/api/delete": {"DELETE": models.delete},
+    "/api/create": {"POST": blobs.create},
+    "/api/chat": {"POST": chat.chat},
+    "/v1/models": {"GET": chat.v1_models},
+    "/v1/chat/completions": {"POST": chat.v1_chat},
+}
+BLOBS = {"HEAD": blobs.blob, "POST": blobs.blob}
 
 
-class FakeOllama(FakeServer):
+class FakeOllama(LoopbackService):
     """A loopback Ollama; `state` is open for inspection (`served`, `pulls_cancelled`, ...).
 
     registry: pullable models, name -> layer sizes (weights first) or a RemoteModel.
@@ -58,7 +44,7 @@ class FakeOllama(FakeServer):
     seconds (once), as a stuck Ollama does; the bytes are kept, so a later pull resumes.
     """
 
-    handler = OllamaHandler
+    name = "ollama"
 
     def __init__(
         self,
@@ -79,8 +65,9 @@ class FakeOllama(FakeServer):
         silent_for: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        **knobs: Any,
     ) -> None:
-        super().__init__(host=host, port=port)
+        super().__init__(host=host, port=port, **knobs)
         self.state = OllamaState()
         if registry is not None:
             self.state.registry = {}
@@ -93,6 +80,18 @@ class FakeOllama(FakeServer):
         self.version = version
         self.silent_after, self.silent_for = silent_after, silent_for
         self._knobs = threading.Lock()
+
+    def route(self, request: Request) -> Answer:
+        table = BLOBS if request.path.startswith("/api/blobs/") else ROUTES.get(request.path)
+        if table is None:
+            return replies.text(404, "404 page not found")
+        handler = table.get(request.method)
+        if handler is None:
+            return replies.text(405, "405 method not allowed")
+        return handler(self, request)
+
+    def error_answer(self, status: int, message: str, **extra: Any) -> Answer:
+        return replies.error(status, message)
 
     def publish(self, registry: Registry) -> None:
         """Add or replace registry models (a pull then fetches whatever is new)."""
@@ -138,6 +137,9 @@ class FakeOllama(FakeServer):
         """What a server restart does: PruneLayers deletes partial downloads."""
         with self.state.lock:
             self.state.partial.clear()
+
+    def stats(self) -> dict[str, Any]:
+        return self.snapshot()
 
     def snapshot(self) -> dict[str, Any]:
         """Counters for tests and for the `--stats` style checks of other rooms."""

@@ -17,7 +17,7 @@ from roundhouse.core.settings import Settings
 from tests.fakes.hub import FakeHub
 from tests.fakes.ollama import FakeOllama
 from tests.fakes.openai import FakeOpenAI
-from tests.fakes.service import free_port
+from tests.helpers import free_port
 
 GOOD_KEY = "sk-proj-good-0123456789abcd"
 WRONG_KEY = "sk-proj-wrong-9876543210wxyz"

@@ -22,7 +22,7 @@ from roundhouse.tasks.jobs import gguf
 from tests.fakes.gguf_bytes import gguf_bytes
 from tests.fakes.hub import FakeHub
 from tests.fakes.ollama import FakeOllama
-from tests.fakes.service import free_port
+from tests.helpers import free_port
 
 REPO, FILE = "pre/Flight-GGUF", "Flight-Q4_K_M.gguf"
 

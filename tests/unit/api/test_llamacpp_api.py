@@ -16,7 +16,8 @@ from roundhouse.core.keys import Keys
 from roundhouse.core.settings import Settings
 from roundhouse.providers.llamacpp import engine
 from tests.fakes.gguf_bytes import write_gguf
-from tests.fakes.service import free_port, running
+from tests.fakes.service import running
+from tests.helpers import free_port
 
 HOST = "host-a"
 START, SETUP, SWITCH = (

@@ -16,7 +16,7 @@ from roundhouse.core.settings import Settings
 from tests.fakes.gguf_bytes import write_gguf
 from tests.fakes.ollama import FakeOllama
 from tests.fakes.openai import FakeOpenAI
-from tests.fakes.service import free_port
+from tests.helpers import free_port
 
 
 @pytest.fixture(scope="module")

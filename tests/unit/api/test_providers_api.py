@@ -15,7 +15,8 @@ from roundhouse.core.settings import Settings
 from tests.fakes.flux import FakeFlux
 from tests.fakes.ollama import FakeOllama
 from tests.fakes.openai import FakeOpenAI
-from tests.fakes.service import blackhole, free_port
+from tests.fakes.service import blackhole
+from tests.helpers import free_port
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ from roundhouse.core.hosts import Hosts
 from roundhouse.core.keys import Keys
 from roundhouse.core.services import ServiceStore
 from roundhouse.core.settings import Settings
-from tests.fakes.service import free_port, running
+from tests.fakes.service import running
+from tests.helpers import free_port
 
 HOST = "host-a"
 
@@ -37,7 +38,7 @@ def client(fake_redis: fakeredis.FakeRedis, sent: list[dict], ports: dict[str, i
         flux_api_url=f"http://127.0.0.1:{ports['flux']}",
         local_vision_api_url=f"http://127.0.0.1:{ports['vision']}",
         flux_command="flux-server --port 1",
-        health_timeout_s=1.0,
+        health_timeout_s=5.0,  # a loaded machine's fake may be slow; none here black-holes
     )
     Hosts(fake_redis, Keys("rh:")).beat(HOST)  # a worker serves this host
     return create_app(settings, client=fake_redis, enqueue=sent.append).test_client()
@@ -146,7 +147,7 @@ def test_another_hosts_status_is_what_its_worker_published(
     port = free_port()
     with running(port):
         gpu = Settings(
-            hostname="gpu", ollama_base_url=f"http://127.0.0.1:{port}", health_timeout_s=0.5
+            hostname="gpu", ollama_base_url=f"http://127.0.0.1:{port}", health_timeout_s=5.0
         )
         published = view(gpu)
     Hosts(fake_redis, Keys("rh:")).beat("gpu")

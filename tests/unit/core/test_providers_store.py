@@ -65,8 +65,8 @@ def test_a_switch_that_fails_mid_way_applies_nothing(store: ProviderStore) -> No
     assert store.history() == []
 
 
-def test_the_snapshot_is_one_round_trip(redis_base: str) -> None:
-    client = Counting.from_url(f"{redis_base}/62", decode_responses=True)
+def test_the_snapshot_is_one_round_trip(module_redis: str) -> None:
+    client = Counting.from_url(module_redis, decode_responses=True)
     store = ProviderStore(client, Keys(f"rt{uuid.uuid4().hex[:6]}:"), Settings())
     store.switch({"llm": Choice("ollama", "llama3.2")})
     before = Counting.sent
@@ -80,7 +80,7 @@ def test_env_values_name_the_original_settings() -> None:
     assert env_values("vision", Choice("local", "clip")) == {"VISION_PROVIDER": "local"}
 
 
-def test_concurrent_switches_are_never_torn(redis_base: str) -> None:
+def test_concurrent_switches_are_never_torn(module_redis: str) -> None:
     """Writers set all three roles to one label; readers must never see two labels at once."""
     keys = Keys(f"torn{uuid.uuid4().hex[:6]}:")
     settings = Settings()
@@ -89,7 +89,7 @@ def test_concurrent_switches_are_never_torn(redis_base: str) -> None:
     stop = threading.Event()
 
     def write(w: int) -> None:
-        store = ProviderStore(connect(f"{redis_base}/62"), keys, settings)
+        store = ProviderStore(connect(module_redis), keys, settings)
         for i in range(per_writer):
             label = f"w{w}-{i}"
             store.switch(
@@ -102,7 +102,7 @@ def test_concurrent_switches_are_never_torn(redis_base: str) -> None:
             )
 
     def read() -> None:
-        store = ProviderStore(connect(f"{redis_base}/62"), keys, settings)
+        store = ProviderStore(connect(module_redis), keys, settings)
         while not stop.is_set():
             snap = store.current()
             if snap["version"] and len({snap[r]["model"] for r in ("llm", "image", "vision")}) > 1:
@@ -117,7 +117,7 @@ def test_concurrent_switches_are_never_torn(redis_base: str) -> None:
     stop.set()
     for t in readers:
         t.join()
-    store = ProviderStore(connect(f"{redis_base}/62"), keys, settings)
+    store = ProviderStore(connect(module_redis), keys, settings)
     total = writers * per_writer
     assert torn == [] and store.state()["version"] == total
     history = store.history(count=total + 10)

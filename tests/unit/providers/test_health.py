@@ -16,7 +16,8 @@ from roundhouse.providers.health import (
     openai_target,
 )
 from roundhouse.providers.services.specs import build_specs
-from tests.fakes.service import blackhole, free_port, running
+from tests.fakes.service import blackhole, running
+from tests.helpers import free_port
 
 
 def test_a_silent_server_does_not_delay_the_others() -> None:
@@ -30,13 +31,13 @@ def test_a_silent_server_does_not_delay_the_others() -> None:
             Target("gone", "flux", f"http://127.0.0.1:{refused}/health"),
         ]
         began = time.monotonic()
-        results = check_all(targets, timeout_s=0.5)
+        results = check_all(targets, timeout_s=2.0)  # room for a loaded machine's answers
         took = time.monotonic() - began
-    assert took < 0.5 + 1.5, took  # bounded by the timeout, not by the black hole
+    assert took < 2.0 + 3.0, took  # bounded by the timeout, not by the black hole
     assert results["ollama"]["ok"] and results["ollama"]["models"] == ["llama3.2:latest"]
     assert results["lmstudio"]["models"] == ["qwen2.5-7b-instruct"]
-    assert results["ollama"]["latency_ms"] < 500 and results["ollama"]["checked_at"] > 0
-    assert results["flux"] == {**results["flux"], "ok": False, "error": "no answer within 0.5 s"}
+    assert results["ollama"]["latency_ms"] < 2000 and results["ollama"]["checked_at"] > 0
+    assert results["flux"] == {**results["flux"], "ok": False, "error": "no answer within 2 s"}
     assert results["vision"]["error"].startswith("HTTP 503")
     assert results["gone"]["error"] == "not running (connection refused)"
 
@@ -45,7 +46,7 @@ def test_catalog_specs_are_checked_at_their_health_urls() -> None:
     port = free_port()
     catalog = build_specs(flux_api_url=f"http://127.0.0.1:{port}")
     with running(port) as seen:
-        results = check_all([catalog["flux"], catalog["openai-compatible"]], timeout_s=1.0)
+        results = check_all([catalog["flux"], catalog["openai-compatible"]], timeout_s=5.0)
     assert results["flux"]["ok"] and "models" not in results["flux"]
     assert [request["path"] for request in seen] == ["/health"]
     assert results["openai-compatible"] == {

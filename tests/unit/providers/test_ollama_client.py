@@ -1,36 +1,33 @@
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-
+import httpx
 import pytest
 
 from roundhouse.core.errors import InvalidRequest, NotFound, Unavailable
 from roundhouse.providers.ollama import OllamaClient
 from roundhouse.providers.ollama.installed import parse_time
 from tests.fakes.ollama import FakeOllama
+from tests.helpers import free_port
 
 
 @pytest.fixture
-def ollama() -> Iterator[FakeOllama]:
-    with FakeOllama(installed=["llama3.2", "mistral"], tick=0) as srv:
-        yield srv
+def ollama() -> FakeOllama:
+    """Reached through its transport: no socket."""
+    return FakeOllama(installed=["llama3.2", "mistral"], tick=0)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def client_of(fake: FakeOllama) -> OllamaClient:
+    return OllamaClient(fake.url, client=httpx.Client(transport=fake.transport()))
 
 
 def test_version_and_is_up(ollama: FakeOllama) -> None:
-    client = OllamaClient(ollama.url)
+    client = client_of(ollama)
     assert client.version() == "0.12.3"
     assert client.is_up()
 
 
 def test_tags_lists_installed_models_with_details(ollama: FakeOllama) -> None:
-    models = {m.name: m for m in OllamaClient(ollama.url).tags()}
+    models = {m.name: m for m in client_of(ollama).tags()}
     assert set(models) == {"llama3.2:latest", "mistral:latest"}
     llama = models["llama3.2:latest"]
     assert llama.family == "llama"
@@ -45,7 +42,7 @@ def test_tags_lists_installed_models_with_details(ollama: FakeOllama) -> None:
 
 
 def test_delete_removes_and_then_is_not_found(ollama: FakeOllama) -> None:
-    client = OllamaClient(ollama.url)
+    client = client_of(ollama)
     client.delete("mistral")
     assert not client.has("mistral")
     with pytest.raises(NotFound) as caught:
@@ -55,7 +52,7 @@ def test_delete_removes_and_then_is_not_found(ollama: FakeOllama) -> None:
 
 def test_invalid_name_is_refused_before_any_request(ollama: FakeOllama) -> None:
     with pytest.raises(InvalidRequest):
-        OllamaClient(ollama.url).delete("bad name")
+        client_of(ollama).delete("bad name")
     assert ollama.snapshot()["installed"] == ["llama3.2:latest", "mistral:latest"]
 
 

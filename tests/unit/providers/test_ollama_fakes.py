@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import pytest
 
 from tests.fakes.lmstudio import FakeLMStudio, seed
 from tests.fakes.ollama import FakeOllama
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -147,12 +147,6 @@ def test_lmstudio_lists_models_two_folders_deep(tmp_path: Path) -> None:
         assert unknown.status_code == 200 and "Unexpected endpoint" in unknown.json()["error"]
         llm.unlink()
         assert "qwen2.5-0.5b-instruct" not in str(c.get("/v1/models").json())
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.parametrize(

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 
+import httpx
 import pytest
 
 from roundhouse.core.errors import Cancelled, Paused, ProviderError
 from roundhouse.providers.ollama import OllamaClient, PullProgress, pull
 from tests.fakes.control import RecordingControl
 from tests.fakes.ollama import FakeOllama
+from tests.helpers import wait_for
 
 WEIGHTS = 1_000_000
 REGISTRY = {"tiny": [WEIGHTS, 1_429, 96]}
@@ -20,11 +21,9 @@ def fake(**knobs: object) -> FakeOllama:
     return FakeOllama(**knobs)  # type: ignore[arg-type]
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 3.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
+def client_of(srv: FakeOllama) -> OllamaClient:
+    """The fake through its transport: no socket (the stall tests below need a real one)."""
+    return OllamaClient(srv.url, client=httpx.Client(transport=srv.transport()))
 
 
 def assert_never_backwards(control: RecordingControl) -> None:
@@ -37,7 +36,7 @@ def assert_never_backwards(control: RecordingControl) -> None:
 def test_pull_reports_stages_and_aggregate_bytes() -> None:
     with fake() as srv:
         control = RecordingControl()
-        result = pull(OllamaClient(srv.url), "tiny", control)
+        result = pull(client_of(srv), "tiny", control)
         assert srv.snapshot()["installed"] == ["tiny:latest"]
     total = WEIGHTS + 1_429 + 96 + 485
     assert control.stages == ["manifest", "downloading", "verifying", "writing", "done"]
@@ -52,14 +51,14 @@ def test_pull_reports_stages_and_aggregate_bytes() -> None:
 def test_completed_going_backwards_never_moves_progress_back() -> None:
     with fake(retry_at=500_000, retry_bytes=300_000) as srv:
         control = RecordingControl()
-        pull(OllamaClient(srv.url), "tiny", control)
+        pull(client_of(srv), "tiny", control)
         assert srv.state.served[srv.state.registry["tiny:latest"].layers[0].digest] > WEIGHTS
     assert_never_backwards(control)
 
 
 def test_cancel_closes_the_stream_and_the_next_pull_resumes() -> None:
     with fake(tick=0.01) as srv:
-        client = OllamaClient(srv.url)
+        client = client_of(srv)
         stop = RecordingControl(
             stop_when=lambda r: Cancelled if (r["done"] or 0) >= 300_000 else None
         )
@@ -81,16 +80,14 @@ def test_pause_also_stops_the_server_side_pull() -> None:
     with fake(tick=0.01) as srv:
         control = RecordingControl(pause_after_checks=3)
         with pytest.raises(Paused):
-            pull(OllamaClient(srv.url), "tiny", control)
+            pull(client_of(srv), "tiny", control)
         wait_for(lambda: srv.snapshot()["pulls_cancelled"] == 1)
         assert srv.snapshot()["installed"] == []
 
 
 def test_repull_of_an_installed_model_is_up_to_date_and_quick() -> None:
     with fake(installed=["tiny"], tick=0.05) as srv:
-        started = time.monotonic()
-        result = pull(OllamaClient(srv.url), "tiny", RecordingControl())
-        assert time.monotonic() - started < 1.0  # no ticks: every layer is a cache hit
+        result = pull(client_of(srv), "tiny", RecordingControl())
         assert result["up_to_date"] and result["downloaded"] == 0
         assert srv.snapshot()["served"] == {}
 
@@ -99,7 +96,7 @@ def test_a_changed_model_fetches_only_the_changed_layers() -> None:
     with fake(installed=["tiny"]) as srv:
         new = srv.update("tiny", changed=[1])
         control = RecordingControl()
-        result = pull(OllamaClient(srv.url), "tiny", control)
+        result = pull(client_of(srv), "tiny", control)
         served = srv.snapshot()["served"]
     assert set(served) == {new.layers[1].digest, new.layers[-1].digest}
     assert not result["up_to_date"]
@@ -108,7 +105,7 @@ def test_a_changed_model_fetches_only_the_changed_layers() -> None:
 
 def test_unknown_model_raises_with_ollamas_message_and_a_hint() -> None:
     with fake() as srv, pytest.raises(ProviderError) as caught:
-        pull(OllamaClient(srv.url), "no-such-model", RecordingControl())
+        pull(client_of(srv), "no-such-model", RecordingControl())
     assert "pull model manifest: file does not exist" in caught.value.message
     assert "ollama.com/library" in (caught.value.hint or "")
 
@@ -124,11 +121,11 @@ def test_mid_pull_errors_map_to_plain_guidance(message: str, hint: str) -> None:
     with fake(fail_after=400_000, fail_message=message) as srv:
         control = RecordingControl()
         with pytest.raises(ProviderError) as caught:
-            pull(OllamaClient(srv.url), "tiny", control)
+            pull(client_of(srv), "tiny", control)
         assert message in caught.value.message
         assert hint in (caught.value.hint or "")
         assert "downloading" in control.stages
-        pull(OllamaClient(srv.url), "tiny", RecordingControl())  # the failure fired once: resumes
+        pull(client_of(srv), "tiny", RecordingControl())  # the failure fired once: resumes
         assert srv.snapshot()["installed"] == ["tiny:latest"]
 
 
@@ -148,7 +145,7 @@ def test_progress_counts_a_layer_done_when_the_next_starts() -> None:
 def test_fast_mode_streams_many_lines_quickly() -> None:
     with fake(tick=0, bytes_per_tick=2_000) as srv:
         control = RecordingControl()
-        pull(OllamaClient(srv.url), "tiny", control)
+        pull(client_of(srv), "tiny", control)
     assert len(control.reports) > WEIGHTS // 2_000
     assert_never_backwards(control)
 
@@ -156,7 +153,7 @@ def test_fast_mode_streams_many_lines_quickly() -> None:
 def test_disk_full_discards_the_partial_download() -> None:
     with fake(fail_after=400_000, fail_message="write {blob}: no space left on device") as srv:
         with pytest.raises(ProviderError, match="no space left"):
-            pull(OllamaClient(srv.url), "tiny", RecordingControl())
+            pull(client_of(srv), "tiny", RecordingControl())
         assert srv.snapshot()["partial"] == {}
 
 
@@ -190,4 +187,4 @@ def test_cancel_is_seen_while_ollama_is_silent() -> None:
         started = time.monotonic()
         with pytest.raises(Cancelled):
             pull(OllamaClient(srv.url), "tiny", control)
-        assert time.monotonic() - started < 4.0
+        assert time.monotonic() - started < 30.0  # seen while Ollama is silent for 60 s
