@@ -63,9 +63,10 @@ test: $(STAMP) browser
 	$(BIN)/mypy
 	$(PYTEST_REST); rest=$$?; $(PYTEST_HOSTS) && exit $$rest
 
-# the unit tests alone (no worker or API processes, no browser): well under a minute
+# the unit tests alone (no worker or API processes, no browser); four at a time, as many of them
+# wait on sleeps and subprocesses rather than the CPU
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest -n 2 tests/unit
+	$(BIN)/python -m pytest -n 4 tests/unit
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -12,7 +12,7 @@ from pathlib import Path
 import fakeredis
 import pytest
 
-from roundhouse.cli.stack import Stack
+from roundhouse.cli.stack import Stack, free_port
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.keys import Keys
 from tests.fakes.flux import FakeFlux
@@ -116,6 +116,15 @@ def stack(
     ts = start_stack(tmp_path_factory.mktemp("stack"), redis_base, env=fakes.env(), concurrency=4)
     yield ts
     ts.stop()
+
+
+@pytest.fixture(scope="module")
+def second_api(stack: TestStack) -> Iterator[str]:
+    """Another API process (gunicorn, 2 gevent workers) beside the session stack's; its URL."""
+    name = f"api-second-{free_port()}"
+    url = stack.stack.start_api(free_port(), name=name, workers=2)
+    yield url
+    stack.stack.stop(name)
 
 
 def chromium_path() -> str | None:

@@ -3,22 +3,10 @@ the first: each process's relay reads the same feed; lists of events reach the p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 from playwright.sync_api import Page, expect
 
-from roundhouse.cli.stack import free_port
 from tests.stacks import TestStack
-
-
-@pytest.fixture
-def second_api(stack: TestStack) -> Iterator[str]:
-    name = f"api-page-{free_port()}"
-    url = stack.stack.start_api(free_port(), name=name, workers=2)
-    yield url
-    stack.stack.stop(name)
 
 
 def test_page_on_a_second_api_process_follows_a_job_to_done(

@@ -19,8 +19,8 @@ from roundhouse.core.settings import Settings
 from roundhouse.core.stores import Stores
 
 
-def app_context(redis_base: str) -> AppContext:
-    r = redis.Redis.from_url(f"{redis_base}/63", decode_responses=True)
+def app_context(redis_url: str) -> AppContext:
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
     r.flushdb()
     stores = Stores(r, Keys("coal:"), Settings())
     return AppContext(Settings(), stores, lambda job: None, Relay(stores.feed, 200))
@@ -33,8 +33,8 @@ def collect(watch: Watch, until: float) -> list[dict[str, Any]]:
     return frames
 
 
-def test_all_watchers_get_coalesced_progress_and_every_final_state(redis_base: str) -> None:
-    ctx = app_context(redis_base)
+def test_all_watchers_get_coalesced_progress_and_every_final_state(module_redis: str) -> None:
+    ctx = app_context(module_redis)
     ids = [ctx.jobs.create("demo.count", {})[0]["id"] for _ in range(5)]
     everything = Watch(ctx, all_jobs=True)
     everything.open()

@@ -4,28 +4,17 @@ through the first; each process has its own relay reader and frames may carry li
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from simple_websocket import Client
 
 from roundhouse.cli.config import Target
 from roundhouse.cli.follow import Follower
-from roundhouse.cli.stack import free_port
 from tests.helpers import wait_state
 from tests.integration.cli_run import demo, json_lines, rh
 from tests.stacks import TestStack
 
 pytestmark = pytest.mark.stack
-
-
-@pytest.fixture(scope="module")
-def second_api(stack: TestStack) -> Iterator[str]:
-    """Another API process (gunicorn, 2 gevent workers) beside the session stack's."""
-    name = f"api-second-{free_port()}"
-    url = stack.stack.start_api(free_port(), name=name, workers=2)
-    yield url
-    stack.stack.stop(name)
 
 
 def test_cli_follows_on_the_second_process_a_job_made_on_the_first(

@@ -31,14 +31,10 @@ def tokens(text: str, limit: Any) -> tuple[list[str], str]:
 
 
 def chat(fake: Any, request: Request) -> Answer:
-    body = replies.body_or_error(request)
-    if isinstance(body, Answer):
-        return body
-    raw = str(body.get("model") or "")
-    if not raw:
-        return replies.error(400, "model is required")
-    if names.canonical(raw) is None:
-        return replies.error(400, "invalid model name")
+    got = models.named(request, ("model",))
+    if isinstance(got, Answer):
+        return got
+    body, raw = got
     inst = fake.state.find(raw)
     if inst is None:
         return replies.error(404, f"model '{raw}' not found")

@@ -61,15 +61,26 @@ def ps(fake: Any, request: Request) -> Answer:
     return replies.send(200, {"models": running})
 
 
-def show(fake: Any, request: Request) -> Answer:
+def named(
+    request: Request, keys: tuple[str, ...] = ("model", "name"), invalid: str = "invalid model name"
+) -> tuple[dict, str] | Answer:
+    """The JSON body and the model it names, or the 400 for a missing body, name or bad name."""
     body = replies.body_or_error(request)
     if isinstance(body, Answer):
         return body
-    raw = str(body.get("model") or body.get("name") or "")
+    raw = str(next((body[k] for k in keys if body.get(k)), ""))
     if not raw:
         return replies.error(400, "model is required")
     if names.canonical(raw) is None:
-        return replies.error(400, "invalid model name")
+        return replies.error(400, invalid.format(raw=raw))
+    return body, raw
+
+
+def show(fake: Any, request: Request) -> Answer:
+    got = named(request)
+    if isinstance(got, Answer):
+        return got
+    raw = got[1]
     inst = fake.state.find(raw)
     if inst is None:
         return replies.error(404, f"model '{names.canonical(raw)}' not found")
@@ -99,14 +110,10 @@ def _has_license(model: Any) -> bool:
 
 
 def delete(fake: Any, request: Request) -> Answer:
-    body = replies.body_or_error(request)
-    if isinstance(body, Answer):
-        return body
-    raw = str(body.get("model") or body.get("name") or "")
-    if not raw:
-        return replies.error(400, "model is required")
-    if names.canonical(raw) is None:
-        return replies.error(400, f'name "{raw}" is invalid')
+    got = named(request, invalid='name "{raw}" is invalid')
+    if isinstance(got, Answer):
+        return got
+    raw = got[1]
     with fake.state.lock:
         removed = fake.state.remove(raw)
     if not removed:
