@@ -17,6 +17,7 @@ from roundhouse.core.metrics import Metrics
 from roundhouse.core.models import (
     TERMINAL,
     JobState,
+    decode_job,
     encode_fields,
     job_event,
     now,
@@ -79,9 +80,10 @@ class JobWrites(JobReads, JobLiveness, JobPurge):
             "cancel": None,
         }
         event = job_event(job, event="created", pausable=pausable, created_at=ts, params=params)
-        pairs = _flat(encode_fields(job))
-        seen = (self.owner(dedup) or "") if dedup else ""
-        while True:  # the owner's job key goes in KEYS, so it is read first and re-checked
+        encoded = encode_fields(job)
+        pairs = _flat(encoded)
+        seen = ""  # optimistic: a live owner comes back as the answer, then its key goes in KEYS
+        while True:
             answer = self.scripts.create(
                 job=self.keys.job(job_id),
                 events=self.keys.job_events(job_id),
@@ -97,8 +99,10 @@ class JobWrites(JobReads, JobLiveness, JobPurge):
                 created_at=ts,
                 fields=pairs,
             )
-            if answer.outcome >= 0:
-                return self.get(answer.job_id), answer.outcome == 1
+            if answer.outcome == 1:  # the hash holds what was just written: no read back
+                return decode_job({**encoded, "seq": "1"}), True
+            if answer.outcome == 0:
+                return self.get(answer.job_id), False
             seen = answer.job_id
 
     # -- changing ---------------------------------------------------------------------------

@@ -92,7 +92,20 @@ class Client(redis.Redis):
 
 
 class Channel(kombu_redis.Channel):
-    """A channel whose closed transport reads as a lost connection, not an AttributeError."""
+    """A channel whose closed transport reads as a lost connection, not an AttributeError,
+    and that keeps one client over its pool for plain commands: kombu builds a new redis.Redis
+    for every publish (~0.3 ms of CPU in the API per task sent: its reply-callback table)."""
+
+    _sync_client: Any = None
+
+    def _create_client(self, asynchronous: bool = False) -> Any:
+        if asynchronous:
+            return super()._create_client(asynchronous=True)
+        pool = self.pool
+        cached = self._sync_client
+        if cached is None or cached.connection_pool is not pool:
+            cached = self._sync_client = super()._create_client()
+        return cached
 
     def _connparams(self, asynchronous: bool = False) -> Any:
         if self.connection.client is None:

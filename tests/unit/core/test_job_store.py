@@ -147,16 +147,31 @@ def test_owner_and_live_owner(store: JobStore) -> None:
     assert store.owner("art") is None  # released at the end
 
 
-def test_create_reads_the_owner_again_when_it_changed_before_the_script(
-    store: JobStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The owner's job key goes in KEYS, so it is read first; a stale read is retried."""
+def test_create_finds_a_live_owner_from_the_scripts_answer(store: JobStore) -> None:
+    """The owner's job key goes in KEYS: the first try names none, and a live owner comes back
+    as the answer; the second try, with its key, joins it (an ended owner is replaced)."""
     old, _ = store.create("k", {}, dedup="art")
     store.finish(old["id"], JobState.CANCELLED, {}, allowed=("queued",))
-    live, _ = store.create("k", {}, dedup="art")
-    monkeypatch.setattr(store, "owner", lambda dedup: old["id"])  # stale: the ended one
+    live, created = store.create("k", {}, dedup="art")
+    assert created and live["id"] != old["id"]
     joined, created = store.create("k", {}, dedup="art")
     assert not created and joined["id"] == live["id"]
+
+
+def test_a_new_job_costs_one_command_and_is_returned_as_stored(
+    store: JobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every POST that starts work creates a job: one round trip, no read back."""
+    store.create("warm", {})  # the script is loaded once (NOSCRIPT, SCRIPT LOAD)
+    sent: list[str] = []
+    real = store.r.execute_command
+    monkeypatch.setattr(
+        store.r, "execute_command", lambda *a, **kw: sent.append(a[0]) or real(*a, **kw)
+    )
+    job, created = store.create("ollama.pull", {"model": "m"}, dedup="d", queue="q", pausable=True)
+    assert created and sent == ["EVALSHA"]
+    monkeypatch.undo()
+    assert job == store.get(job["id"])
 
 
 def test_beat_says_stop_superseded_or_unreachable(store: JobStore) -> None:

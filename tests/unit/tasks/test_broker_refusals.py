@@ -78,3 +78,19 @@ def test_the_broker_pause_grows_then_resets() -> None:
 def test_the_channel_uses_the_refusal_aware_client() -> None:
     assert issubclass(broker.Client, redis.Redis)
     assert isinstance(broker.Client().pipeline(), broker.Pipeline)
+
+
+def test_a_channel_sends_every_publish_through_one_client(module_redis: str) -> None:
+    """kombu made a redis.Redis per publish; the API sends a task per POST."""
+    from kombu import Connection
+
+    broker.register()
+    with Connection(module_redis) as conn:
+        channel = conn.default_channel
+        first = channel._create_client()
+        assert isinstance(first, broker.Client)
+        assert channel._create_client() is first
+        assert channel._create_client(asynchronous=True) is not first
+        with conn.Producer() as producer:
+            producer.publish({"n": 1}, routing_key="rh-test")
+        assert channel._create_client() is first
