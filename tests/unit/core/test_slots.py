@@ -121,7 +121,8 @@ def test_a_waiter_that_joined_after_the_line_was_read_is_still_counted(
     store: JobStore, slots: Slots, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every job hash the script reads is in KEYS, so the line is read first; a job that
-    joined in between makes the script ask again instead of skipping it."""
+    joined in between is counted as waiting (it just joined) without reading it, and the
+    call is not repeated: 200 joins a second made a "read again" answer come back forever."""
     a, b, c, late = (running(store) for _ in range(4))
     assert [slots.acquire(a), slots.acquire(b), slots.place(late)] == [0, 0, 1]
     real, reads = slots.front, []
@@ -131,4 +132,13 @@ def test_a_waiter_that_joined_after_the_line_was_read_is_still_counted(
         return [a, b] if len(reads) == 1 else real()
 
     monkeypatch.setattr(slots, "front", stale_then_real)
-    assert slots.acquire(c) == 2 and len(reads) == 2  # behind `late` (asked again), not first
+    assert slots.acquire(c) == 2 and len(reads) == 1  # behind `late`, in one call
+
+
+def test_a_holder_that_took_its_slot_after_the_line_was_read_counts_as_live(
+    store: JobStore, slots: Slots, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b, c = (running(store) for _ in range(3))
+    assert [slots.acquire(a), slots.acquire(b)] == [0, 0]
+    monkeypatch.setattr(slots, "front", lambda: [a])  # read before b took its slot
+    assert slots.acquire(c) == 1 and set(slots.holders()) == {a, b}
