@@ -5,16 +5,18 @@ own state on the server."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
 from tests.conftest import Fakes
-from tests.e2e.page_tools import console_errors, press, tab_and_enter
+from tests.e2e.page_tools import WATCH_STATE, console_errors, press, tab_and_enter
 from tests.e2e.test_install_page import new_repo
 from tests.fakes.ollama import FakeOllama
 from tests.stacks import TestStack
@@ -33,6 +35,22 @@ def wait_server(stack: TestStack, job_id: str, wanted: set[str], timeout: float 
         assert time.monotonic() < deadline, f"job {job_id} is {now}, wanted {wanted}"
         time.sleep(0.05)
     return now
+
+
+def mouse_press(page: Page, stack: TestStack, job_id: str, card: Locator, action: str) -> None:
+    """A person's press; pressed again only when the job itself changed state under it (a
+    resumed pull waiting its turn), never when the page redrew the button on its own."""
+    button = card.locator(f"button[data-action={action}]")
+    for _ in range(3):
+        card.evaluate(WATCH_STATE)
+        with contextlib.suppress(PlaywrightError):
+            press(page, button)
+        with contextlib.suppress(AssertionError):
+            wait_server(stack, job_id, AFTER[action])
+            return
+        assert page.evaluate("window.__moved"), f"{action} did not land while the state held"
+        expect(button).to_be_visible(timeout=20_000)
+    raise AssertionError("the job kept changing state under the press")
 
 
 def presses(
@@ -55,7 +73,7 @@ def presses(
             else:
                 raise AssertionError("the job kept changing state under the press")
         else:
-            press(page, button)
+            mouse_press(page, stack, job_id, card, action)
         wait_server(stack, job_id, AFTER[action])  # the job itself says the press landed
         landed += 1
     return landed
