@@ -7,9 +7,9 @@ import os
 import time
 from dataclasses import dataclass, field
 
-import httpx
 import psutil
 
+from bench._http import HttpError, LeanClient
 from bench.stats import pct
 
 PATH = "/api/providers/models/download"
@@ -31,15 +31,15 @@ class PostRun:
         return sum(self.statuses.values())
 
 
-async def _one(client: httpx.AsyncClient, model: str | None, run: PostRun) -> None:
+async def _one(client: LeanClient, model: str | None, run: PostRun) -> None:
     started = time.perf_counter()
     try:
         if model is None:  # the baseline: the API's cheapest answer
-            r = await client.get("/healthz")
+            status, body = await client.request("GET", "/healthz")
         else:
-            r = await client.post(PATH, json={"provider": "ollama", "model": model})
-        status, body = r.status_code, r.json()
-    except httpx.HTTPError:
+            ask = {"provider": "ollama", "model": model}
+            status, body = await client.request("POST", PATH, ask)
+    except HttpError:
         status, body = 0, {}
     run.latencies.append((time.perf_counter() - started) * 1000)
     run.statuses[status] = run.statuses.get(status, 0) + 1
@@ -53,10 +53,10 @@ async def _one(client: httpx.AsyncClient, model: str | None, run: PostRun) -> No
 async def post_at_rate(url: str, models: list[str | None], rate: float, seconds: float) -> PostRun:
     """`rate` POSTs a second for `seconds`, model names taken in turn (None: GET /healthz)."""
     run = PostRun()
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+    client = LeanClient(url, max_connections=200, timeout=30)
+    try:
         # warm the connection pool so the figures are not the first TCP handshakes
-        await asyncio.gather(*(client.get("/healthz") for _ in range(20)))
+        await asyncio.gather(*(client.request("GET", "/healthz") for _ in range(20)))
         loop = asyncio.get_running_loop()
         total, began = int(rate * seconds), loop.time()
         tasks = []
@@ -69,6 +69,8 @@ async def post_at_rate(url: str, models: list[str | None], rate: float, seconds:
             tasks.append(asyncio.create_task(_one(client, models[i % len(models)], run)))
         await asyncio.gather(*tasks)
         run.seconds = loop.time() - began
+    finally:
+        await client.close()
     return run
 
 
