@@ -81,16 +81,21 @@ def cpu_s(pid: int, children: bool = True) -> float:
     return sum(sum(p.cpu_times()[:2]) for p in procs)
 
 
-def post_phase(url: str, api_pid: int, rate: float, seconds: float) -> list[tuple[str, str, str]]:
-    """Distinct model names (every POST creates a pull), then one name (all but one join)."""
+def post_phase(
+    url: str, api_pid: int, rate: float, seconds: float, steps: list[float] | None = None
+) -> list[tuple[str, str, str]]:
+    """Distinct model names (every POST creates a pull) at each rate of `steps`, then one name
+    (all but one join) at `rate`: the steps show where p99 leaves its target."""
     tag = os.urandom(3).hex()
-    distinct: list[str | None] = [f"load-{tag}-{i}:latest" for i in range(int(rate * seconds))]
+    runs: list[tuple[str, float, list[str | None]]] = [("GET /healthz (baseline)", rate, [None])]
+    for i, step in enumerate(steps or [rate]):
+        names: list[str | None] = [f"load-{tag}-{i}-{n}:latest" for n in range(int(step * seconds))]
+        runs.append((f"POST download, distinct names, {step:.0f}/s", step, names))
+    runs.append(("POST download, one name", rate, [f"load-{tag}-one"]))
     rows = []
-    runs = (("GET /healthz (baseline)", [None]), ("POST download, distinct names", distinct),
-            ("POST download, one name", [f"load-{tag}-one"]))  # fmt: skip
-    for label, models in runs:
+    for label, at, models in runs:
         before = cpu_s(api_pid)
-        run = asyncio.run(post_at_rate(url, models, rate, seconds))
+        run = asyncio.run(post_at_rate(url, models, at, seconds))
         cpu_ms = (cpu_s(api_pid) - before) * 1000 / max(1, run.sent)
         rows += _rows(label, run, cpu_ms)
     return rows

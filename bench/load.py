@@ -5,11 +5,13 @@ Celery workers (thread pools); 1,000 WebSocket clients, 5 per job, watch them on
 process (gunicorn + gevent) for `--seconds`. Figures: clients that got every event of their
 job, relay latency (client receive time minus the worker's write time), API memory (RSS),
 Redis commands a second (total_commands_processed over the phase, and INFO's instantaneous
-figure sampled every second). Then `POST /api/providers/models/download` at 200 a second
-against a fake Ollama process, twice: every POST a distinct model name (each one creates a
-pull job), and every POST the same name (the first creates it, the rest join it through
-dedup). No worker consumes the download queue, so the pulls stay queued: the figures are the
-API's own cost (validation, Ollama check, job creation, enqueue, place in line).
+figure sampled every second). Then `POST /api/providers/models/download` against a fake
+Ollama process: every POST a distinct model name (each one creates a pull job) at each rate of
+`--steps` (50, 100, 150, 200 a second), then every POST the same name at `--rate` (the first
+creates it, the rest join it through dedup). The POSTs go out open-loop on a schedule from a
+lean HTTP client (bench/_http.py); the table says how far the sender ever fell behind it. No
+worker consumes the download queue, so the pulls stay queued: the figures are the API's own
+cost (validation, Ollama check, job creation, enqueue, place in line).
 """
 
 from __future__ import annotations
@@ -196,6 +198,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="download POSTs a second")
     parser.add_argument("--post-seconds", type=float, default=10.0)
     parser.add_argument(
+        "--steps",
+        default="50,100,150,200",
+        help="rates (POSTs/s) for the distinct-name phase, one run each",
+    )
+    parser.add_argument(
         "--api-workers", type=int, default=1, help="API processes (gunicorn workers) on the port"
     )
     parser.add_argument("--posts-only", action="store_true", help="skip the live phase")
@@ -204,7 +211,8 @@ def main() -> None:
     stack, url = start(args, tmp)
     try:
         live = None if args.posts_only else run_live(args, stack, url)
-        posts = post_phase(url, stack.procs["api"].pid, args.rate, args.post_seconds)
+        steps = [float(x) for x in args.steps.split(",") if x]
+        posts = post_phase(url, stack.procs["api"].pid, args.rate, args.post_seconds, steps)
     finally:
         stack.stop()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -212,7 +220,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(
         f"bench.load: {args.jobs} jobs x 10 events/s, {args.clients} WebSocket clients, "
-        f"{args.seconds:.0f} s; then {args.rate:.0f} download POSTs/s; {args.api_workers} API "
+        f"{args.seconds:.0f} s; then download POSTs at {args.steps}/s; {args.api_workers} API "
         f"process(es); load average {load:.2f} ({psutil.cpu_count()} cores)\n"
     )
     print(table(rows))

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import redis
+from celery import Celery
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from roundhouse.api import access, access_log, errors, metrics, routes
 from roundhouse.api.deps import AppContext
 from roundhouse.api.relay import Relay
+from roundhouse.api.warm import warm
 from roundhouse.core.feed import Feed
 from roundhouse.core.job_types import Job
 from roundhouse.core.keys import Keys
@@ -42,7 +44,11 @@ def create_app(
     app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 25}
     app.json.sort_keys = False  # type: ignore[attr-defined]  # DefaultJSONProvider's, not the base's
     relay = Relay(Feed(patient, keys, settings.feed_max))
-    ctx = AppContext(settings, stores, enqueue or _celery_enqueue(settings), relay)
+    broker = None
+    if enqueue is None:  # servers send through Celery; tests may pass their own
+        broker = _broker(settings)
+        enqueue = _celery_enqueue(broker)
+    ctx = AppContext(settings, stores, enqueue, relay)
     app.extensions["roundhouse"] = ctx
     errors.register(app)
     access_log.install(app)
@@ -50,22 +56,27 @@ def create_app(
     for bp in routes.blueprints():
         app.register_blueprint(bp)
     if background:
-        _start_background(ctx)
+        _start_background(ctx, broker)
     return app
 
 
-def _celery_enqueue(settings: Settings) -> Callable[[Job], None]:
-    """Send through an app with no tasks (it connects on the first send): no handler loaded."""
+def _broker(settings: Settings) -> Celery:
+    """An app with no tasks (it connects on the first send): no handler loaded."""
     from roundhouse.tasks.app import broker_app
+
+    return broker_app(settings)
+
+
+def _celery_enqueue(app: Celery) -> Callable[[Job], None]:
     from roundhouse.tasks.enqueue import enqueue
 
-    app = broker_app(settings)
     return lambda job: enqueue(app, job)
 
 
-def _start_background(ctx: AppContext) -> None:
+def _start_background(ctx: AppContext, broker: Celery | None) -> None:
     from roundhouse.tasks.watchdog import start_thread
 
+    warm(ctx, broker)
     start_thread(ctx.stores, ctx.enqueue, ctx.settings)
     ctx.relay.start()
     metrics.start_publisher(ctx)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+import httpx
 from flask import current_app, g, has_request_context
 
 from roundhouse.core.hosts import Hosts
@@ -16,11 +17,13 @@ from roundhouse.core.settings import Settings
 from roundhouse.core.stores import Stores
 
 if TYPE_CHECKING:
-    import httpx
     from prometheus_client import CollectorRegistry
 
     from roundhouse.api.relay import Relay
     from roundhouse.core.health_cache import HealthCache
+
+
+NO_KEEPALIVE = httpx.Limits(max_connections=None, max_keepalive_connections=0)
 
 
 @dataclass
@@ -34,6 +37,17 @@ class Shared:
     metrics_registry: CollectorRegistry | None = None
     health_refreshing: threading.Lock = field(default_factory=threading.Lock)
     building: threading.Lock = field(default_factory=threading.Lock)
+
+    def ollama_client(self, timeout: float) -> httpx.Client:
+        """One httpx.Client per process for Ollama checks: building one costs ~20-40 ms of CPU
+        (its TLS context), which stalled every request of a gevent process while it ran.
+
+        No keep-alive: every call opens its own connection, so a stopped Ollama is seen at once.
+        """
+        with self.building:
+            if self.ollama_http is None:
+                self.ollama_http = httpx.Client(timeout=timeout, limits=NO_KEEPALIVE)
+            return self.ollama_http
 
 
 @dataclass

@@ -7,12 +7,26 @@ log is the app's own (api/access_log.py: no query strings, no tokens, no bodies)
 
 import logging
 
+from gunicorn.glogging import Logger  # type: ignore[import-untyped]  # gunicorn ships no types
+
 from roundhouse.core.logs import dict_config
 from roundhouse.core.settings import Settings
 
 _settings = Settings.from_env()
 logconfig_dict = dict_config(_settings.log_format.lower(), host=_settings.hostname)
 accesslog = None
+
+
+class _AppLogger(Logger):
+    """gunicorn's logger without its access line: the app writes its own, and gunicorn, given a
+    logging config, built every request's atoms (headers, environ) for a logger nobody reads:
+    ~0.1 ms of each request's CPU under bench.load."""
+
+    def _compute_access_log_enabled(self) -> bool:
+        return False
+
+
+logger_class = _AppLogger
 logging.captureWarnings(True)  # Python's warnings become log lines too
 
 

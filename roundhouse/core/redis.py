@@ -76,6 +76,15 @@ def dedicated(client: redis.Redis) -> redis.Redis:
     return redis.Redis(connection_pool=client.connection_pool, single_connection_client=True)
 
 
+def open_connections(client: redis.Redis, count: int) -> None:
+    """Open `count` of the pool's connections now: redis-py looks up its own version on disk
+    for each new connection (~5 ms), a stall a server should pay at start, not mid-request."""
+    pool = client.connection_pool
+    taken = [pool.get_connection() for _ in range(count)]
+    for conn in taken:
+        pool.release(conn)
+
+
 def write_refusal(exc: BaseException) -> tuple[str, str] | None:
     """(code, meaning) when `exc` is Redis refusing a write (full disk, replica, memory)."""
     if not isinstance(exc, redis.ResponseError):

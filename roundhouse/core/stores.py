@@ -21,6 +21,7 @@ from roundhouse.core.jobs import JobStore
 from roundhouse.core.keys import Keys
 from roundhouse.core.media import MediaStore
 from roundhouse.core.metrics import Metrics
+from roundhouse.core.redis import open_connections
 from roundhouse.core.services import ServiceStore
 from roundhouse.core.settings import Settings
 from roundhouse.core.slots import Slots
@@ -104,6 +105,10 @@ class Stores:
 
     def slots(self, pool: str, limit: int, stale_after_s: float) -> Slots:
         return Slots(self._r, self.keys, pool, limit, stale_after_s)
+
+    def open_connections(self, count: int) -> None:
+        """Connect ahead of need (a server starting): see core/redis.open_connections."""
+        open_connections(self._r, count)
 
     def ping(self) -> None:
         """Raises redis.RedisError when Redis does not answer."""

@@ -28,3 +28,12 @@ def enqueue(app: Celery, job: Job, countdown: float | None = None) -> None:
         argsrepr=label(job),
         countdown=countdown or None,
     )
+
+
+def warm(app: Celery) -> None:
+    """Load what the first send would (result backend, routes, a broker connection and
+    channel) so a server's first requests don't each stall the process for it."""
+    app.backend  # noqa: B018  (built on first access: reads entry points from disk)
+    app.amqp.router  # noqa: B018
+    with app.producer_or_acquire() as producer:
+        producer.channel.client.ping()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import httpx
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
@@ -21,25 +20,17 @@ from roundhouse.providers.ollama import OllamaClient, names
 from roundhouse.tasks.requests import ollama as pulls
 
 bp = Blueprint("models", __name__, url_prefix="/api/providers/models")
-NO_KEEPALIVE = httpx.Limits(max_connections=None, max_keepalive_connections=0)
 #: An Ollama that answered this recently is taken as up: at 200 download POSTs a second each
 #: check cost the API ~1 ms and Ollama a connection. A failed check is never remembered.
 SEEN_UP_S = 1.0
 
 
 def _client() -> OllamaClient:
-    """Ollama through one httpx.Client per process: building one costs ~20 ms of CPU (TLS setup).
-
-    No keep-alive: every call opens its own connection, so a stopped Ollama is seen at once.
-    """
+    """Ollama through the process's one httpx.Client (shared: bench.load went 26 -> 200
+    download POSTs/s), built when the server starts (api/warm.py)."""
     ctx = app_ctx()
-    s, shared = ctx.settings, ctx.shared  # shared: bench.load went 26 -> 200 download POSTs/s
-    with shared.building:
-        http = shared.ollama_http
-        if http is None:
-            http = shared.ollama_http = httpx.Client(
-                timeout=s.health_timeout_s, limits=NO_KEEPALIVE
-            )
+    s = ctx.settings
+    http = ctx.shared.ollama_client(s.health_timeout_s)
     return OllamaClient(s.ollama_base_url, timeout=s.health_timeout_s, client=http)
 
 
