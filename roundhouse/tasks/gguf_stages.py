@@ -14,6 +14,7 @@ from roundhouse.core.errors import Conflict, NotFound
 from roundhouse.core.settings import Settings
 from roundhouse.providers import gguf, hf
 from roundhouse.providers.base import Control
+from roundhouse.providers.hf import tls
 from roundhouse.providers.hf.download import Refresh
 from roundhouse.providers.hf.partfile import PartFile, target_path
 
@@ -172,7 +173,9 @@ class HubToken(httpx.Auth):
 def download(s: Settings, remotes: list[hf.RemoteFile], dest: Path, control: Control) -> list[Path]:
     """All files with one aggregated progress; resumes parts, verifies each file's hash."""
     auth = HubToken(s.hf_endpoint, s.hf_token or None)
-    with httpx.Client(follow_redirects=True, timeout=30.0, auth=auth) as client:
+    with httpx.Client(
+        follow_redirects=True, timeout=30.0, auth=auth, verify=tls.context()
+    ) as client:
         return hf.download_files(
             remotes,
             dest,

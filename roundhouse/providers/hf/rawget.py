@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import ssl
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from roundhouse.providers.hf import tls
 from roundhouse.providers.hf.retry import Retry
 
 HEAD_MAX = 64 << 10
@@ -99,8 +99,7 @@ def _connect(url: str, timeout: float) -> tuple[socket.socket, str]:
     try:
         sock = socket.create_connection((parts.hostname, port), timeout=timeout)
         if parts.scheme == "https":
-            ctx = ssl.create_default_context()
-            sock = ctx.wrap_socket(sock, server_hostname=parts.hostname)
+            sock = tls.context().wrap_socket(sock, server_hostname=parts.hostname)
     except OSError as exc:
         raise Retry(f"could not connect to the CDN: {exc}") from None
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
