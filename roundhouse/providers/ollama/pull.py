@@ -9,7 +9,7 @@ from roundhouse.providers.base import Control
 from roundhouse.providers.ollama import names
 from roundhouse.providers.ollama.client import OllamaClient
 from roundhouse.providers.ollama.progress import PullProgress
-from roundhouse.providers.ollama.silence import Silence
+from roundhouse.providers.ollama.silence import NOTICE_S, Silence
 
 #: Silence after which a pull fails (ROUNDHOUSE_OLLAMA_STALL_S passes its own).
 STALL_S = 120.0
@@ -45,16 +45,21 @@ def pull_hint(message: str) -> str:
 
 
 def pull(
-    client: OllamaClient, name: str, control: Control, *, stall_s: float = STALL_S
+    client: OllamaClient,
+    name: str,
+    control: Control,
+    *,
+    stall_s: float = STALL_S,
+    notice_s: float = NOTICE_S,
 ) -> dict[str, Any]:
     """Pull `name`; Cancelled/Paused close the stream, which makes Ollama stop (and keep bytes);
-    `stall_s` of silence fails it (the bar says "stalled" from 30 s on)."""
+    `stall_s` of silence fails it (the bar says "stalled" from `notice_s`, 30 s, on)."""
     model = names.normalise(name)
     progress = PullProgress()
     control.report(stage="manifest", done=0, message=f"Pulling manifest for {model}")
     finished = False
     with client.stream("POST", "/api/pull", {"model": model, "stream": True}) as messages:
-        for message in Silence(messages, control, limit_s=stall_s).messages():
+        for message in Silence(messages, control, limit_s=stall_s, notice_s=notice_s).messages():
             control.check()
             finished = handle(message, progress, control, model) or finished
     if not finished:

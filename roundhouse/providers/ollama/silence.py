@@ -75,7 +75,7 @@ class Silence:
 
     def notify(self, quiet: float, shown: float) -> float:
         """Say so on the bar at the notice threshold, then every further 10 s of silence."""
-        if quiet < self.notice_s or quiet - shown < 10.0:
+        if quiet < self.notice_s or (shown and quiet - shown < 10.0):
             return shown
         mark = self.notice_s + 10.0 * int((quiet - self.notice_s) // 10.0)
         self.control.report(message=stalled(mark), stalled_s=round(mark))

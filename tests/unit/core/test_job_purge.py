@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from roundhouse.core import job_purge
 from roundhouse.core.errors import NotFound
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.models import JobState
@@ -42,9 +45,12 @@ def test_clear_finished_older_than_keeps_recent_ones(store: JobStore) -> None:
     assert store.clear_finished(older_than=finished_at + 1) == [job["id"]]
 
 
-def test_clear_finished_walks_past_one_batch(store: JobStore) -> None:
+def test_clear_finished_walks_past_one_batch(
+    store: JobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(job_purge, "_BATCH", 50)  # 500 for real: the walk is the same
     ids = []
-    for _ in range(620):  # more than one batch of 500, finished and live mixed
+    for _ in range(62):  # more than one batch, finished and live mixed
         job, _ = store.create("k", {})
         store.finish(job["id"], JobState.CANCELLED, {}, allowed=("queued",))
         ids.append(job["id"])

@@ -163,13 +163,13 @@ def test_a_silent_ollama_shows_stalled_then_fails_and_a_later_pull_resumes() -> 
         control = RecordingControl()
         started = time.monotonic()
         with pytest.raises(ProviderError) as caught:
-            pull(client, "tiny", control, stall_s=32.0)
+            pull(client, "tiny", control, stall_s=4.0, notice_s=3.0)  # 120 s and 30 s for real
         failed_at = time.monotonic() - started
         notes = [r for r in control.reports if (r["message"] or "").startswith("stalled")]
-        assert notes[0]["message"] == "stalled: Ollama has sent nothing for 30 s"
-        assert caught.value.message.endswith("stalled: Ollama has sent nothing for 32 s")
+        assert notes[0]["message"] == "stalled: Ollama has sent nothing for 3 s"
+        assert caught.value.message.endswith("stalled: Ollama has sent nothing for 4 s")
         assert "resume" in (caught.value.hint or "")
-        assert 32.0 <= failed_at < 35.0
+        assert 4.0 <= failed_at < 20.0  # not before the limit; the bound is loose for load
         wait_for(lambda: srv.snapshot()["pulls_cancelled"] == 1)  # Ollama saw us leave
         weights = srv.state.registry["tiny:latest"].layers[0].digest
         kept = srv.snapshot()["partial"][weights]
