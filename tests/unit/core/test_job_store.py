@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from roundhouse.core import job_reads
 from roundhouse.core.errors import Conflict, InvalidRequest, NotFound
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.models import JobState
@@ -203,3 +204,17 @@ def test_forget_drops_one_job_whatever_its_state(store: JobStore) -> None:
     with pytest.raises(NotFound):
         store.get(job["id"])
     assert store.events(job["id"]) == [] and store.list()[0] == []
+
+
+def test_recent_reads_past_one_chunk_newest_first(
+    store: JobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(job_reads, "RECENT_CHUNK", 4)  # 50 for real: the seams are the same
+    made = []
+    for n in range(10):
+        job, _ = store.create("k", {}, message=f"m{n}")
+        store.r.zadd(store.keys.jobs, {job["id"]: n})  # creation order, whatever the clock
+        made.append(job["id"])
+    rows = store.recent(9, "message", "state")
+    assert [i for i, _ in rows] == made[::-1][:9]
+    assert [r for _, r in rows] == [[f"m{n}", "queued"] for n in range(9, 0, -1)]
