@@ -24,6 +24,7 @@ from tests.fakes.vision import FakeVision
 from tests.stacks import TestStack, start_stack
 
 IN_CI = os.environ.get("CI") == "true"
+PAGE_BOUND_MS = 30_000  # the longest a browser test waits for the page to show something
 
 
 @pytest.fixture
@@ -139,8 +140,12 @@ def browser() -> Iterator[object]:
         if IN_CI:
             pytest.fail("chromium is not installed; run scripts/ensure-chromium.sh")
         pytest.skip("chromium not installed (make test installs it)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Playwright's 5 s default bound on expect() is for a quiet machine; on a loaded one (load
+    # average 16 on two cores, Chromium and the worker starved) a page that shows the right
+    # thing can take longer. The bound only decides how long a broken run takes to fail.
+    expect.set_options(timeout=PAGE_BOUND_MS)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=path,

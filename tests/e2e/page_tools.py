@@ -96,3 +96,28 @@ def console_errors(page: Page) -> list[str]:
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     return errors
+
+
+RECORD_STATES = """selector => { const seen = window.__states = [];
+    const note = (el) => { if (el.matches?.(selector)) seen.push(el.dataset.state); };
+    document.querySelectorAll(selector).forEach(note);
+    new MutationObserver(ms => ms.forEach(m => {
+        if (m.type === 'attributes') {
+            if (m.target.matches(selector)) seen.push(m.oldValue, m.target.dataset.state);
+            return;
+        }
+        m.addedNodes.forEach(n => { note(n); n.querySelectorAll?.(selector).forEach(note); });
+    })).observe(document.documentElement, {subtree: true, childList: true, attributes: true,
+        attributeFilter: ['data-state'], attributeOldValue: true});
+}"""
+
+
+def record_states(page: Page, selector: str) -> None:
+    """From now on, note every data-state the element(s) matching `selector` take, however
+    briefly: a loaded machine may show a passing state for less than one of expect()'s polls."""
+    page.evaluate(RECORD_STATES, selector)
+
+
+def states_seen(page: Page) -> list[str]:
+    """The data-state values noted since record_states, in order (repeats included)."""
+    return [s for s in page.evaluate("window.__states") if s]

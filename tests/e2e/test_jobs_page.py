@@ -7,6 +7,7 @@ import re
 import httpx
 from playwright.sync_api import Page, expect
 
+from tests.e2e.page_tools import record_states, states_seen
 from tests.stacks import TestStack
 
 
@@ -23,18 +24,19 @@ def test_job_progress_to_done_and_reload_mid_job(page: Page, stack: TestStack) -
         json={"kind": "demo.count", "params": {"steps": 60, "interval": 0.05}},
     )
     job_id = r.json()["id"]
+    record_states(page, f"#job-{job_id}")  # a 3 s job: noted by the page, not polled for
     card = page.locator(f"#job-{job_id}")
-    expect(card).to_have_attribute("data-state", "running", timeout=20_000)
     page.wait_for_function(
         f"Number(document.querySelector('#job-{job_id} .bar')?.getAttribute('aria-valuenow')) > 15"
     )
+    assert "running" in states_seen(page), states_seen(page)
     before = bar_percent(page, job_id)
 
     page.reload()
     card = page.locator(f"#job-{job_id}")
     expect(card).to_be_visible()
     assert bar_percent(page, job_id) >= before  # shown at once from the snapshot
-    expect(card).to_have_attribute("data-state", "succeeded", timeout=20_000)
+    expect(card).to_have_attribute("data-state", "succeeded")
     assert bar_percent(page, job_id) == 100
     expect(card.locator(".stage")).to_have_text("Counted to 60")
 
@@ -45,7 +47,7 @@ def test_start_and_cancel_from_the_page(page: Page, stack: TestStack) -> None:
     page.fill("#demo-form input[name=steps]", "5000")
     page.click("#demo-form button[type=submit]")
     running = page.locator(".job[data-state=running]").first
-    expect(running).to_be_visible(timeout=20_000)
+    expect(running).to_be_visible()
     card = page.locator(f"#job-{running.get_attribute('data-id')}")
     card.get_by_role("button", name="Cancel").click()
     expect(card).to_have_attribute("data-state", "cancelled")

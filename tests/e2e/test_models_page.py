@@ -45,7 +45,7 @@ def test_download_reload_midway_then_installed_and_uninstall(
     open_models(page, stack)
     pull_from_form(page, "e2e-pull")
     cell = page.locator('#models-pulls .pull[data-model="e2e-pull:latest"]')
-    expect(cell).to_have_attribute("data-state", "running", timeout=20_000)
+    expect(cell).to_have_attribute("data-state", "running")
     page.wait_for_function("""Number(document.querySelector(
         '#models-pulls .pull[data-model="e2e-pull:latest"] .bar')
         ?.getAttribute('aria-valuenow')) > 10""")
@@ -75,7 +75,7 @@ def test_cancel_from_the_page(page: Page, stack: TestStack, slow) -> None:  # ty
     open_models(page, stack)
     pull_from_form(page, "e2e-cancel")
     cell = page.locator('#models-pulls .pull[data-model="e2e-cancel:latest"]')
-    expect(cell).to_have_attribute("data-state", "running", timeout=20_000)
+    expect(cell).to_have_attribute("data-state", "running")
     cell.get_by_role("button", name="Cancel").click()
     expect(cell).to_have_attribute("data-state", "cancelled")
     expect(cell.get_by_role("button", name="Cancel")).to_have_count(0)

@@ -53,26 +53,23 @@ def test_down_service_error_then_switch_and_badge(
     page.fill("#providers-dialog input[name=llm-model]", "llama3.2")
     page.locator("#providers-form button[type=submit]").click()
     result = page.locator("#providers-result")
-    expect(result).to_contain_text(
-        "Ollama service not available — start Ollama before switching", timeout=15_000
-    )
+    expect(result).to_contain_text("Ollama service not available — start Ollama before switching")
     expect(result).to_have_class("form-error")
     expect(page.locator("#providers-badge")).to_have_attribute("data-local", "false")
 
     with FakeOllama(installed=["llama3.2"], port=ollama_port):
         page.locator("#providers-form button[type=submit]").click()
-        expect(result).to_contain_text("Switched", timeout=20_000)
+        expect(result).to_contain_text("Switched")
         expect(result).to_contain_text("Verified")
         expect(page.locator("#providers-badge")).to_have_attribute("data-local", "true")
         expect(page.locator("#providers-badge")).to_have_text("local")
         expect(page.locator(".provider-row[data-role=llm] .badge")).to_have_class("badge ok")
-        expect(other.locator("#providers-badge")).to_have_attribute(
-            "data-local", "true", timeout=10_000
-        )
+        expect(other.locator("#providers-badge")).to_have_attribute("data-local", "true")
     # Ollama stops while the LLM role uses it: the badge turns red and names it, without a
-    # reload or a click, within one health interval (the page asks every 5 s; the cache lives 5 s)
+    # reload or a click: the page asks every 5 s and the cache lives 5 s, so on a quiet machine
+    # it shows within ~10 s (the bound is the page default: a loaded machine answers later)
     badge = page.locator("#providers-badge")
-    expect(badge).to_have_class("badge bad", timeout=12_000)
+    expect(badge).to_have_class("badge bad")
     expect(badge).to_have_attribute("data-down", "ollama")
     tooltip = page.locator("#providers-button").get_attribute("title") or ""
     assert "ollama is down (LLM uses it)" in tooltip

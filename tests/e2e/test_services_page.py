@@ -18,6 +18,7 @@ from roundhouse.core.keys import Keys
 from roundhouse.core.redis import connect
 from roundhouse.core.services import ServiceStore
 from roundhouse.providers.services import pids
+from tests.e2e.page_tools import record_states, states_seen
 from tests.fakes.service import running
 from tests.helpers import free_port
 from tests.stacks import TestStack, start_stack
@@ -70,10 +71,12 @@ def test_start_goes_green_then_stop(page: Page, svc_stack: TestStack) -> None:
     flux = page.locator("#svc-flux")
     expect(flux).to_have_attribute("data-state", "stopped")
     expect(flux.locator(".port")).not_to_be_empty()
+    record_states(page, "#svc-flux")
     flux.get_by_role("button", name="Start").click()
-    expect(flux).to_have_attribute("data-state", "starting")
     expect(flux.locator(".badge")).to_have_class("badge ok", timeout=30_000)
     expect(flux).to_have_attribute("data-state", "running")
+    seen = states_seen(page)  # "starting" lasts ~1 s: noted by the page, not polled for
+    assert "starting" in seen and seen.index("starting") < seen.index("running"), seen
     expect(flux.locator(".uptime")).not_to_be_empty()
     expect(flux.get_by_role("button", name="Stop")).to_be_visible()
 
@@ -118,17 +121,18 @@ def test_a_failed_start_shows_the_reason_and_the_log_then_a_good_start_clears_it
 def test_a_wrong_server_on_the_port_is_named_and_ends_the_start(
     page: Page, svc_stack: TestStack
 ) -> None:
+    """The start ends on the wrong-server rule (a few seconds of 404s), not on the 60 s start
+    deadline: the row's final error names the answer and says "some other server", which only
+    that rule writes (the deadline writes "did not become healthy within 60 s")."""
     page.goto(f"{svc_stack.url}/#/services")
     row = page.locator("#svc-openai-compatible")
-    began = time.monotonic()
     row.get_by_role("button", name="Start").click()
-    expect(row.locator(".progress")).to_contain_text(
-        "GET /v1/models → 404, expected 200", timeout=5_000
-    )
-    expect(row).to_have_attribute("data-state", "stopped", timeout=10_000)
-    assert time.monotonic() - began < 10
-    expect(row.locator(".error")).to_contain_text("404, expected 200")
-    expect(row.locator(".error")).to_contain_text("some other server")
+    # the job's end as the page shows it: the error appears only once the start failed (a
+    # start clears it), so no transient progress text is waited for
+    expect(row.locator(".error")).to_contain_text("some other server", timeout=60_000)
+    expect(row.locator(".error")).to_contain_text("GET /v1/models → 404, expected 200")
+    expect(row).to_have_attribute("data-state", "stopped")
+    expect(row.get_by_role("button", name="Start")).to_be_visible()
 
 
 def test_the_host_picker_marks_an_offline_host(page: Page, svc_stack: TestStack) -> None:
