@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import redis
-from celery import Celery
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -19,6 +19,9 @@ from roundhouse.core.keys import Keys
 from roundhouse.core.redis import connect
 from roundhouse.core.settings import Settings
 from roundhouse.core.stores import Stores
+
+if TYPE_CHECKING:
+    from roundhouse.tasks.sent_events import BatchedSender
 
 
 def create_app(
@@ -46,8 +49,7 @@ def create_app(
     relay = Relay(Feed(patient, keys, settings.feed_max))
     broker = None
     if enqueue is None:  # servers send through Celery; tests may pass their own
-        broker = _broker(settings)
-        enqueue = _celery_enqueue(broker)
+        enqueue = broker = _broker(settings)
     ctx = AppContext(settings, stores, enqueue, relay)
     app.extensions["roundhouse"] = ctx
     errors.register(app)
@@ -60,20 +62,15 @@ def create_app(
     return app
 
 
-def _broker(settings: Settings) -> Celery:
-    """An app with no tasks (it connects on the first send): no handler loaded."""
+def _broker(settings: Settings) -> BatchedSender:
+    """Sends through an app with no tasks (it connects on the first send): no handler loaded."""
     from roundhouse.tasks.app import broker_app
+    from roundhouse.tasks.sent_events import BatchedSender
 
-    return broker_app(settings)
-
-
-def _celery_enqueue(app: Celery) -> Callable[[Job], None]:
-    from roundhouse.tasks.enqueue import enqueue
-
-    return lambda job: enqueue(app, job)
+    return BatchedSender(broker_app(settings))
 
 
-def _start_background(ctx: AppContext, broker: Celery | None) -> None:
+def _start_background(ctx: AppContext, broker: BatchedSender | None) -> None:
     from roundhouse.tasks.watchdog import start_thread
 
     warm(ctx, broker)

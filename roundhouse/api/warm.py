@@ -11,21 +11,21 @@ are moved out of the collector's reach (gc.freeze), so its full passes stay shor
 from __future__ import annotations
 
 import gc
-
-from celery import Celery
+from typing import TYPE_CHECKING
 
 from roundhouse.api.deps import AppContext
+
+if TYPE_CHECKING:
+    from roundhouse.tasks.sent_events import BatchedSender
 
 #: Redis connections opened up front: about the number a busy process holds at once.
 CONNECTIONS = 16
 
 
-def warm(ctx: AppContext, broker: Celery | None) -> None:
-    """Build the shared clients and open connections; `broker`: the app ctx.enqueue sends by."""
+def warm(ctx: AppContext, broker: BatchedSender | None) -> None:
+    """Build the shared clients and open connections; `broker`: what ctx.enqueue sends by."""
     ctx.shared.ollama_client(ctx.settings.health_timeout_s)
     ctx.stores.open_connections(CONNECTIONS)
     if broker is not None:
-        from roundhouse.tasks.enqueue import warm as warm_enqueue
-
-        warm_enqueue(broker)
+        broker.warm()
     gc.freeze()  # what start-up built lives as long as the process: out of every collection
