@@ -95,7 +95,7 @@ def start_pull(model: str, update: bool = False, host: str | None = None) -> tup
     job, created = submit(pulls.PULL, params, dedup=pulls.dedup_key(url, model, host))
     if created:
         line = pulls.slots(ctx.stores, ctx.settings, url, host)
-        _, job = pulls.show_place(ctx.jobs, line, job)
+        _, job = pulls.show_place(ctx.jobs, line, job, new=True)
     return job, created
 
 

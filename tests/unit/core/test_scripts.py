@@ -12,6 +12,7 @@ SCRIPTS = {
     "CREATE": scripts.CREATE,
     "EMIT": scripts.EMIT,
     "ACQUIRE": slots.ACQUIRE,
+    "JOIN": slots.JOIN,
     "RESERVE": disk._RESERVE,
     "RELEASE": health_cache._RELEASE,
 }

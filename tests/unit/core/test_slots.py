@@ -142,3 +142,19 @@ def test_a_holder_that_took_its_slot_after_the_line_was_read_counts_as_live(
     assert [slots.acquire(a), slots.acquire(b)] == [0, 0]
     monkeypatch.setattr(slots, "front", lambda: [a])  # read before b took its slot
     assert slots.acquire(c) == 1 and set(slots.holders()) == {a, b}
+
+
+def test_a_new_job_joins_in_one_look_counting_everyone_in_line(
+    store: JobStore, slots: Slots
+) -> None:
+    a, b = running(store), running(store)
+    slots.acquire(a)
+    q1, q2, q3 = new_job(store), new_job(store), new_job(store)
+    assert [slots.join(q1), slots.join(q2), slots.join(q3)] == [0, 1, 2]  # one slot free
+    assert slots.join(q2) == 1 and slots.waiting() == [q1, q2, q3]  # joining twice: same place
+    assert slots.join(a) == 0  # a holder
+    store.finish(q1, JobState.CANCELLED, {}, allowed=("queued",))
+    q4 = new_job(store)
+    assert slots.join(q4) == 3  # no job is read: q1 still counts until a full look
+    assert slots.place(q4) == 2 and q1 not in slots.waiting()  # the worker's look: exact
+    assert slots.acquire(b) == 3  # and nobody jumps the line
