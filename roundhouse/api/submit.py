@@ -11,6 +11,7 @@ from roundhouse.api.deps import app_ctx
 from roundhouse.core.errors import Unavailable
 from roundhouse.core.job_types import Job
 from roundhouse.core.models import JobState
+from roundhouse.core.slots import Slots
 from roundhouse.tasks import kinds
 from roundhouse.tasks import requests as _requests  # noqa: F401  (declares every kind)
 from roundhouse.tasks.enqueue import queue_for
@@ -20,12 +21,27 @@ def submit(
     kind: str, params: dict[str, Any], *, dedup: str | None = None, message: str = "Queued"
 ) -> tuple[Job, bool]:
     """Queued job (or the live one owning `dedup`) and whether it is new."""
+    job, created, _ = submit_in_line(kind, params, dedup=dedup, message=message)
+    return job, created
+
+
+def submit_in_line(
+    kind: str,
+    params: dict[str, Any],
+    *,
+    dedup: str | None = None,
+    message: str = "Queued",
+    line: Slots | None = None,
+) -> tuple[Job, bool, int | None]:
+    """`submit`, a new job also joining `line` in the same round trip: its place, or None
+    when it did not join there (JobWrites.create_in_line)."""
     ctx = app_ctx()
     spec = kinds.get(kind)
     queue = queue_for(spec, params, ctx.settings.hostname)
-    job, created = ctx.jobs.create(
-        kind, params, dedup=dedup, queue=queue, pausable=spec.pausable, message=message
-    )
+    job, created, place = ctx.jobs.create_in_line(
+        kind, params, dedup=dedup, queue=queue, pausable=spec.pausable, message=message,
+        line=line,
+    )  # fmt: skip
     if created:
         try:
             ctx.enqueue(job)
@@ -40,7 +56,7 @@ def submit(
             raise Unavailable(
                 "broker", "could not queue the job", hint="Check that Redis is running."
             ) from exc
-    return job, created
+    return job, created, place
 
 
 def accepted(job: Job, created: bool) -> ResponseReturnValue:

@@ -23,6 +23,7 @@ from roundhouse.core.models import (
     now,
 )
 from roundhouse.core.scripts import JobScripts
+from roundhouse.core.slots import Slots
 
 DEFAULT_LIMITS = Limits()
 
@@ -53,6 +54,27 @@ class JobWrites(JobReads, JobLiveness, JobPurge):
         job_id: str | None = None,
     ) -> tuple[Job, bool]:
         """Make a queued job; with `dedup`, a live job owning that artifact is returned instead."""
+        job, created, _ = self.create_in_line(
+            kind, params, dedup=dedup, queue=queue, pausable=pausable, message=message,
+            job_id=job_id,
+        )  # fmt: skip
+        return job, created
+
+    def create_in_line(
+        self,
+        kind: str,
+        params: dict[str, Any],
+        *,
+        dedup: str | None = None,
+        queue: str = "default",
+        pausable: bool = False,
+        message: str = "Queued",
+        job_id: str | None = None,
+        line: Slots | None = None,
+    ) -> tuple[Job, bool, int | None]:
+        """`create`, and a new job joins `line` in the same round trip: its place there
+        (Slots.join), or None when it did not join (no line, joined a live owner, or made
+        on a second try)."""
         job_id = job_id or new_job_id()
         ts = now()
         job = {
@@ -82,9 +104,10 @@ class JobWrites(JobReads, JobLiveness, JobPurge):
         event = job_event(job, event="created", pausable=pausable, created_at=ts, params=params)
         encoded = encode_fields(job)
         pairs = _flat(encoded)
+        then = line.join_call(job_id, self.keys.job(job_id)) if line else None
         seen = ""  # optimistic: a live owner comes back as the answer, then its key goes in KEYS
         while True:
-            answer = self.scripts.create(
+            answer, joined = self.scripts.create(
                 job=self.keys.job(job_id),
                 events=self.keys.job_events(job_id),
                 feed=self.keys.feed,
@@ -98,12 +121,14 @@ class JobWrites(JobReads, JobLiveness, JobPurge):
                 event=_dumps(event),
                 created_at=ts,
                 fields=pairs,
+                then=then,
             )
+            place = int(joined) if joined is not None and int(joined) >= 0 else None
             if answer.outcome == 1:  # the hash holds what was just written: no read back
-                return decode_job({**encoded, "seq": "1"}), True
+                return decode_job({**encoded, "seq": "1"}), True, place
             if answer.outcome == 0:
-                return self.get(answer.job_id), False
-            seen = answer.job_id
+                return self.get(answer.job_id), False, None
+            seen, then = answer.job_id, None  # the retry makes no line call: the caller joins
 
     # -- changing ---------------------------------------------------------------------------
     def update(

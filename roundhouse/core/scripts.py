@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import redis
+from redis.commands.core import Script
+from redis.exceptions import NoScriptError
 
 # KEYS[1] the new job's hash   KEYS[2] its event stream   KEYS[3] the feed
 # KEYS[4] the jobs index
@@ -93,10 +96,47 @@ class Created:
     job_id: str
 
 
+@dataclass(frozen=True)
+class ScriptCall:
+    """A script call to run right after CREATE in the same round trip (JobScripts.create)."""
+
+    script: Script
+    keys: list[str]
+    args: list[Any]
+
+
+def run_in_one_trip(r: redis.Redis, calls: Sequence[ScriptCall]) -> list[Any]:
+    """The calls' answers, in order, from one pipeline (no MULTI: each runs on its own).
+
+    EVALSHA directly: redis-py's pipelined scripts cost a SCRIPT EXISTS round trip first. A
+    call whose script Redis does not know (restarted, cache flushed) did nothing: its script
+    is loaded and that call alone is sent again (the others ran and must not run twice).
+    """
+    answers = _send(r, calls)
+    missing = [i for i, a in enumerate(answers) if isinstance(a, NoScriptError)]
+    if missing:
+        for i in missing:
+            calls[i].script.sha = r.script_load(calls[i].script.script)
+        for i, answer in zip(missing, _send(r, [calls[i] for i in missing]), strict=True):
+            answers[i] = answer
+    for answer in answers:
+        if isinstance(answer, Exception):
+            raise answer
+    return answers
+
+
+def _send(r: redis.Redis, calls: Sequence[ScriptCall]) -> list[Any]:
+    pipe = r.pipeline(transaction=False)
+    for call in calls:
+        pipe.evalsha(call.script.sha, len(call.keys), *call.keys, *call.args)
+    return pipe.execute(raise_on_error=False)
+
+
 class JobScripts:
     """The job store's scripts, registered once on a client, called with named arguments."""
 
     def __init__(self, r: redis.Redis) -> None:
+        self.r = r
         self._create = r.register_script(CREATE)
         self._emit = r.register_script(EMIT)
 
@@ -116,21 +156,20 @@ class JobScripts:
         event: str,
         created_at: float,
         fields: Sequence[str],
-    ) -> Created:
-        """Make the job unless `dedup` names a live owner (see the legend of CREATE)."""
-        outcome, found, _ = self._create(
+        then: ScriptCall | None = None,
+    ) -> tuple[Created, Any]:
+        """Make the job unless `dedup` names a live owner (see the legend of CREATE); `then`
+        runs right after it in the same round trip, and its answer comes back second."""
+        call = ScriptCall(
+            self._create,
             keys=[job, events, feed, jobs, *([dedup, owner_job] if dedup else [])],
-            args=[
-                job_id,
-                owner_seen,
-                events_max,
-                feed_max,
-                event,
-                created_at,
-                *fields,
-            ],
+            args=[job_id, owner_seen, events_max, feed_max, event, created_at, *fields],
         )
-        return Created(int(outcome), found)
+        if then is None:
+            (outcome, found, _), after = self._create(keys=call.keys, args=call.args), None
+        else:
+            (outcome, found, _), after = run_in_one_trip(self.r, [call, then])
+        return Created(int(outcome), found), after
 
     def emit(
         self,

@@ -14,6 +14,7 @@ import time
 import redis
 
 from roundhouse.core.keys import Keys
+from roundhouse.core.scripts import ScriptCall
 
 # KEYS[1] the pool's slots   KEYS[2] its waiting line   KEYS[3] the running set
 # KEYS[4..] the job hashes of ARGV[7..], in the same order
@@ -67,12 +68,14 @@ return ahead - math.max(free, 0) + 1
 
 
 # KEYS[1] the pool's slots   KEYS[2] its waiting line
+# KEYS[3] (optional) the job's hash: when it does not exist, nothing is done (-1)
 # ARGV[1] job id   ARGV[2] limit   ARGV[3] now
 # Returns 0 when `id` holds a slot or one is free for it, else its 1-based place in line,
-# counting every holder and waiter as live: no job hash is read (the next full look drops a
-# leaver; a worker looks before it claims).
+# counting every holder and waiter as live: no other job's hash is read (the next full look
+# drops a leaver; a worker looks before it claims).
 JOIN = """
 local id, limit = ARGV[1], tonumber(ARGV[2])
+if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
 if redis.call('ZSCORE', KEYS[1], id) then return 0 end
 redis.call('ZADD', KEYS[2], 'NX', ARGV[3], id)
 local rank = redis.call('ZRANK', KEYS[2], id)
@@ -169,6 +172,12 @@ class Slots:
     def join_script(self, *, slots: str, waiting: str, job_id: str, at: str) -> int:
         """One call of JOIN (see its legend)."""
         return int(self._join(keys=[slots, waiting], args=[job_id, self.limit, at]))
+
+    def join_call(self, job_id: str, job_key: str) -> ScriptCall:
+        """JOIN for a job being created in the same round trip (JobWrites.create_in_line):
+        it joins only if its hash now exists, i.e. the create made it."""
+        keys = [self.keys.slots(self.pool), self.keys.waiting(self.pool), job_key]
+        return ScriptCall(self._join, keys=keys, args=[job_id, self.limit, repr(time.time())])
 
     def release(self, job_id: str) -> None:
         """Give the slot back and leave the line (safe to call however the job ended)."""

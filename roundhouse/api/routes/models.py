@@ -12,7 +12,7 @@ from roundhouse.api import installed, pull_stream
 from roundhouse.api.body import json_object
 from roundhouse.api.deps import app_ctx, host_of, settings
 from roundhouse.api.remote_ollama import host_ollama_answers
-from roundhouse.api.submit import accepted, submit
+from roundhouse.api.submit import accepted, submit_in_line
 from roundhouse.core.errors import Conflict, InvalidRequest, NotFound
 from roundhouse.core.job_types import Job
 from roundhouse.providers import catalog
@@ -92,10 +92,11 @@ def start_pull(model: str, update: bool = False, host: str | None = None) -> tup
     params: dict[str, Any] = {"model": model, "ollama_url": url, "update": update}
     if host:
         params["host"] = host
-    job, created = submit(pulls.PULL, params, dedup=pulls.dedup_key(url, model, host))
+    line = pulls.slots(ctx.stores, ctx.settings, url, host)
+    dedup = pulls.dedup_key(url, model, host)
+    job, created, place = submit_in_line(pulls.PULL, params, dedup=dedup, line=line)
     if created:
-        line = pulls.slots(ctx.stores, ctx.settings, url, host)
-        _, job = pulls.show_place(ctx.jobs, line, job, new=True)
+        _, job = pulls.show_place(ctx.jobs, line, job, joined=place)
     return job, created
 
 

@@ -42,11 +42,17 @@ def slots(stores: Stores, settings: Settings, url: str, host: str | None = None)
     return stores.slots(pool(url, host), settings.ollama_max_pulls, settings.stale_after_s)
 
 
-def show_place(store: JobStore, line: Slots, job: Job, *, new: bool = False) -> tuple[int, Job]:
+def show_place(
+    store: JobStore, line: Slots, job: Job, *, joined: int | None = -1
+) -> tuple[int, Job]:
     """A queued pull's place in line (0: a slot is free for it), written on the job when it
-    changed; the place and the job as it now reads. A `new` job just joins (one round trip,
-    Slots.join); the worker's look before it claims is the exact one."""
-    place = line.join(job["id"]) if new else line.place(job["id"])
+    changed; the place and the job as it now reads. The worker's look before it claims is the
+    exact one (`joined=-1`); the API passes the place its create answered (Slots.join), or
+    None when the job did not join there, and it joins now."""
+    if joined is None:
+        place = line.join(job["id"])
+    else:
+        place = line.place(job["id"]) if joined < 0 else joined
     if place and place != job.get("place"):
         message = waiting_message(place)
         fields = {"message": message, "place": place}

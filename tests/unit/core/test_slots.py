@@ -158,3 +158,33 @@ def test_a_new_job_joins_in_one_look_counting_everyone_in_line(
     assert slots.join(q4) == 3  # no job is read: q1 still counts until a full look
     assert slots.place(q4) == 2 and q1 not in slots.waiting()  # the worker's look: exact
     assert slots.acquire(b) == 3  # and nobody jumps the line
+
+
+def test_a_job_is_created_and_joins_its_line_in_one_round_trip(
+    store: JobStore, slots: Slots
+) -> None:
+    slots.acquire(running(store)), slots.acquire(running(store))  # both slots held
+    loads = running(store)
+    slots.join(loads), slots.release(loads)  # every script loaded (a forgotten one: see below)
+    trips: list[str] = []
+    real = store.r.pipeline
+    store.r.pipeline = lambda *a, **k: trips.append("pipeline") or real(*a, **k)  # type: ignore[method-assign]
+    job, created, place = store.create_in_line("ollama.pull", {}, dedup="ollama:m", line=slots)
+    assert (created, place, trips) == (True, 1, ["pipeline"])
+    assert slots.waiting() == [job["id"]] and store.get(job["id"])["state"] == "queued"
+    again, created, place = store.create_in_line("ollama.pull", {}, dedup="ollama:m", line=slots)
+    assert not created and again["id"] == job["id"] and place is None
+    assert slots.waiting() == [job["id"]]  # the id that joined its owner never entered the line
+
+
+@pytest.mark.parametrize("forgotten", ["both", "join"])
+def test_create_in_line_loads_scripts_redis_forgot(
+    store: JobStore, slots: Slots, forgotten: str
+) -> None:
+    store.create("k", {})  # CREATE loaded
+    store.r.script_flush()  # as after a Redis restart: its script cache is gone
+    if forgotten == "join":
+        store.create("k", {})  # CREATE known again, JOIN not: the create runs, JOIN is resent
+    job, created, place = store.create_in_line("ollama.pull", {}, dedup="ollama:x", line=slots)
+    assert created and slots.waiting() == [job["id"]] and store.get(job["id"])["state"] == "queued"
+    assert place == 0 or (forgotten == "both" and place is None)  # None: the caller joins
