@@ -102,10 +102,10 @@ def test_disk_full_mid_download_keeps_the_part_and_resumes(
         r = httpx.post(f"{disk_stack.url}{API}/hf-download", json={"repo_id": repo, "file": name})
         job_id = r.json()["id"]
         wait_done(disk_stack, job_id, MiB)
-        with filler.open("wb") as f, pytest.raises(OSError):
+        # unbuffered: a write cut short by the full disk leaves nothing for close() to retry
+        with filler.open("wb", buffering=0) as f, pytest.raises(OSError):
             for _ in range(8):  # fill whatever is left
                 f.write(b"\0" * MiB)
-                f.flush()
         job = wait_state(disk_stack, job_id, {"failed", "succeeded"}, timeout=30)
     finally:
         fakes.hub.trickle(None)

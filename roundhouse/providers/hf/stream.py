@@ -1,7 +1,8 @@
 """One connection from where the part ends to the end of the file.
 
-The receive loop only gathers the socket's pieces into large buffers and hands them to the
-writer thread (write + hash + write-back); it checks the job at most every CHECK_EVERY seconds.
+The receive loop gathers the socket's pieces and writes them every HAND_OFF bytes (one
+receive buffer, still in the CPU's cache) or HAND_OFF_S seconds, then hands them to the hasher
+thread; it checks the job at most every CHECK_EVERY seconds.
 """
 
 from __future__ import annotations
@@ -21,14 +22,11 @@ from roundhouse.providers.hf.retry import Expired, Refresh, Retry
 from roundhouse.providers.hf.writer import Piece, Writer
 
 CHECK_EVERY = 0.1
-MIN_CHUNK, MAX_CHUNK = 1 << 20, 8 << 20
-QUEUE_DEPTH = 4
+#: Write every receive buffer as it fills (a kill -9 loses at most this much received data).
+HAND_OFF = rawget.BUFFER
 HAND_OFF_S = 0.1
-
-
-def chunk_bytes(size: int) -> int:
-    """Hand-off size: large for speed, yet the queue (lost on kill -9) stays under 1 % of it."""
-    return max(MIN_CHUNK, min(MAX_CHUNK, size // (100 * (QUEUE_DEPTH + 1))))
+#: Lists of buffers the hasher may lag behind the writes (~8 MiB).
+HASH_DEPTH = 8
 
 
 class Transfer:
@@ -37,7 +35,6 @@ class Transfer:
     def __init__(self, part: PartFile, remote: RemoteFile, control: Control, meter: Meter | Offset):
         self.part, self.remote, self.control, self.meter = part, remote, control, meter
         self.have, self.hasher = part.open(remote)
-        self.chunk = chunk_bytes(remote.size)
         self._next_check = 0.0
 
     def tick(self) -> None:
@@ -55,17 +52,17 @@ class Transfer:
         raw = self.remote.sha256 is not None  # LFS bytes on a CDN: our own socket
         with rawget.get(client, url, headers, timeout, raw) as r:
             self._check_status(r)
-            writer = Writer(self.part.handle.fileno(), self.hasher, self.have, QUEUE_DEPTH)
+            writer = Writer(self.part.handle.fileno(), self.hasher, self.have, HASH_DEPTH)
             try:
                 self._receive(r, writer)
             finally:
                 self.have = writer.close()  # what was received is kept, even on pause/error
 
     def _receive(self, r: httpx.Response | rawget.Response, writer: Writer) -> None:
-        """Hand pieces off every `chunk` bytes (or HAND_OFF_S on a slow link); progress is
+        """Write pieces every HAND_OFF bytes (or HAND_OFF_S on a slow link); progress is
         what is written, so a kill -9 never loses bytes that were shown as done."""
         pieces: list[Piece] = []
-        pending, chunk, handed = 0, self.chunk, time.monotonic()
+        pending, chunk, handed = 0, HAND_OFF, time.monotonic()
         try:
             for piece in r.iter_raw():
                 pieces.append(piece)
