@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -75,10 +76,13 @@ def test_a_pull_waiting_for_its_slot_is_one_retrying_task(watched, fakes: Fakes)
     ts, flower = watched
     fakes.ollama.publish({"view-a": [6_000_000, 100], "view-b": [500_000, 100]})
     saved = fakes.ollama.tick, fakes.ollama.bytes_per_tick
-    fakes.ollama.tick, fakes.ollama.bytes_per_tick = 0.05, 96 * 1024  # a takes ~3 s
+    # a crawls (~5 min for its 6 MB) until Flower has shown b retrying, then takes ~3 s: a
+    # loaded machine's Flower may see that passing state later than a fixed ~3 s pull lasts
+    fakes.ollama.tick, fakes.ollama.bytes_per_tick = 0.05, 1_000
     try:
         a, b = pull(ts, "view-a"), pull(ts, "view-b")
-        waiting = task_info(flower, b["id"], {"RETRY"})
+        waiting = task_info(flower, b["id"], {"RETRY"}, timeout=60)
+        fakes.ollama.bytes_per_tick = 96 * 1024
         assert "Waiting for a download slot" in waiting["exception"]
         first = wait_state(ts, a["id"], {"succeeded", "failed"}, timeout=60)
         second = wait_state(ts, b["id"], {"succeeded", "failed"}, timeout=60)
@@ -115,8 +119,10 @@ def test_celery_inspect_and_flowers_worker_and_broker_pages_answer(watched) -> N
                 "inspect",
                 command,
                 "--json",
+                "--destination",  # answers once this worker replied, so the bound can be long
+                f"worker0@{socket.gethostname()}",
                 "--timeout",
-                "3",
+                "30",
             ],
             env=ts.stack.env,
             capture_output=True,

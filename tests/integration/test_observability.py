@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from roundhouse.cli.stack import Stack, free_port
 from tests.conftest import Fakes
-from tests.helpers import wait_state
+from tests.helpers import wait_for, wait_state
 from tests.stacks import TestStack, start_stack
 from tests.wsclient import Live
 
@@ -86,7 +86,9 @@ def test_metrics_count_the_jobs_run_whichever_api_process_answers(ops, fakes: Fa
             wait_state(ts, job_id, {"succeeded", "failed", "cancelled"}, headers=AUTH)
         fakes.ollama.publish({"m-a": [2_000_000, 100], "m-b": [300_000, 100], "m-c": [200_000]})
         saved = fakes.ollama.tick, fakes.ollama.bytes_per_tick
-        fakes.ollama.tick, fakes.ollama.bytes_per_tick = 0.05, 100_000  # m-a takes ~1 s
+        # m-a crawls (its 2 MB would take ~100 s) until the two behind it were counted waiting:
+        # a fixed ~1 s pull could end before a loaded machine got to the scrape
+        fakes.ollama.tick, fakes.ollama.bytes_per_tick = 0.05, 1_000
         try:
             pulls = [
                 one.post("/api/providers/models/download", json={"model": m}).json()["id"]
@@ -94,13 +96,14 @@ def test_metrics_count_the_jobs_run_whichever_api_process_answers(ops, fakes: Fa
             ]
             wait_state(ts, pulls[0], {"running"}, headers=AUTH)
             waiting = scrape(second)
+            fakes.ollama.bytes_per_tick = 100_000
             results = [
                 wait_state(ts, p, {"succeeded", "failed"}, timeout=60, headers=AUTH) for p in pulls
             ]
         finally:
             fakes.ollama.tick, fakes.ollama.bytes_per_tick = saved
-        time.sleep(2.5)  # each API process publishes its own gauges every 2 s
-        answers = [scrape(ts.url), scrape(second)]
+        # each API process publishes its own gauges every 2 s: wait for both to have done so
+        answers = wait_for(lambda: published(ts.url, second), 30, what="both processes' gauges")
     finally:
         watcher.close()
     pool = f"ollama:127.0.0.1:{fakes.ollama.port}"
@@ -135,6 +138,17 @@ def test_metrics_count_the_jobs_run_whichever_api_process_answers(ops, fakes: Fa
         lagged = [v for k, v in samples.items() if k[0] == "roundhouse_relay_lag_ms_count"]
         assert sorted(lagged)[-1] > 0
     assert answers[0] == answers[1] or _same_counts(answers[0], answers[1])
+
+
+def published(*urls: str) -> list[dict] | None:
+    """Each process's scrape, once both API processes' gauges (clients, relay lag) are in."""
+    answers = [scrape(url) for url in urls]
+    for samples in answers:
+        clients = [v for k, v in samples.items() if k[0] == "roundhouse_ws_clients"]
+        lagged = [v for k, v in samples.items() if k[0] == "roundhouse_relay_lag_ms_count"]
+        if sorted(clients) != [0, 1] or not lagged or max(lagged) <= 0:
+            return None
+    return answers
 
 
 def _same_counts(a: dict, b: dict) -> bool:
@@ -172,7 +186,7 @@ def test_json_logs_parse_line_by_line_and_the_access_log_keeps_no_secret(ops) ->
     job_id = demo(api)
     assert api.get("/api/jobs", params={"limit": 5, "token": "query-secret-x"}).status_code == 200
     wait_state(ts, job_id, {"succeeded"}, headers=AUTH)
-    time.sleep(0.5)
+    wait_for(lambda: job_id in ts.log("worker0"), 30, what="the worker's lines for the job")
     texts = {name: ts.log(name) for name in ("api", "api2", "worker0")}
     for name, text in texts.items():
         assert TOKEN not in text and "query-secret-x" not in text, name

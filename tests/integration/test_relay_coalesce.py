@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -26,11 +27,25 @@ def app_context(redis_url: str) -> AppContext:
     return AppContext(Settings(), stores, lambda job: None, Relay(stores.feed, 200))
 
 
-def collect(watch: Watch, until: float) -> list[dict[str, Any]]:
+def collect(
+    watch: Watch, done: Callable[[list[dict[str, Any]]], bool], bound: float = 30
+) -> list[dict[str, Any]]:
+    """Frames until `done(frames)` holds, then 0.3 s more to catch a late one that would come
+    after them; a loaded machine may take seconds to deliver, so no fixed window."""
     frames: list[dict[str, Any]] = []
+    deadline = time.monotonic() + bound
+    while not done(frames):
+        assert time.monotonic() < deadline, f"not all frames came in {bound} s: {frames[-3:]}"
+        frames += [json.loads(f) for f in watch.next(0.05)]
+    until = time.monotonic() + 0.3
     while time.monotonic() < until:
         frames += [json.loads(f) for f in watch.next(0.05)]
     return frames
+
+
+def finals(ids: list[str]) -> Callable[[list[dict[str, Any]]], bool]:
+    """Done once every job's final state came."""
+    return lambda frames: {f.get("id") for f in frames if f.get("state") == "succeeded"} >= set(ids)
 
 
 def test_all_watchers_get_coalesced_progress_and_every_final_state(module_redis: str) -> None:
@@ -48,8 +63,8 @@ def test_all_watchers_get_coalesced_progress_and_every_final_state(module_redis:
     for job_id in ids:
         ctx.jobs.finish(job_id, JobState.SUCCEEDED, {"message": "done"}, allowed=("queued",))
     took = time.monotonic() - began
-    frames = collect(everything, time.monotonic() + 0.6)
-    followed = collect(one, time.monotonic() + 0.2)
+    frames = collect(everything, finals(ids))
+    followed = collect(one, finals(ids[:1]))
     ctx.relay.stop()
 
     by_job: dict[str, list[dict[str, Any]]] = defaultdict(list)

@@ -6,7 +6,7 @@ import time
 
 import httpx
 
-from tests.helpers import start_demo, wait_state
+from tests.helpers import start_demo, wait_done, wait_state
 from tests.stacks import TestStack
 from tests.wsclient import Live, final
 
@@ -21,14 +21,20 @@ def test_job_runs_to_success_on_a_real_worker(stack: TestStack) -> None:
     assert job["attempts"] == 1 and job["progress"] == 1.0 and job["done"] == 5
 
 
-def test_cancel_reaches_the_running_task_within_a_second(stack: TestStack) -> None:
+def test_cancel_reaches_the_running_task_within_a_few_of_its_steps(stack: TestStack) -> None:
+    """The worker's heartbeat (every 0.5 s) carries the cancel to the task, which stops at its
+    next step: 7-10 steps of 0.05 s after the request was stored, measured with two CPU hogs.
+    Counted in the task's own steps, not seconds: a loaded machine slows the steps and the
+    heartbeat alike, while the wall clock (a 1.5 s bound before) also counts the API's and the
+    poller's delays. 30 steps still tells it from a cancel read only at the end (10,000)."""
     job_id = start_demo(stack, steps=10_000, interval=0.05)
-    wait_state(stack, job_id, {"running"})
-    asked = time.monotonic()
-    assert httpx.post(f"{stack.url}/api/jobs/{job_id}/cancel").status_code == 200
+    wait_done(stack, job_id, 1)
+    asked = httpx.post(f"{stack.url}/api/jobs/{job_id}/cancel")
+    assert asked.status_code == 200
+    before = asked.json()["done"]  # read just after the request was stored
     job = wait_state(stack, job_id, {"cancelled", "succeeded", "failed"})
     assert job["state"] == "cancelled"
-    assert time.monotonic() - asked < 1.5
+    assert job["done"] - before <= 30, (before, job["done"])
 
 
 def test_late_websocket_subscriber_gets_every_event(stack: TestStack) -> None:
@@ -56,8 +62,7 @@ def test_reconnect_with_last_seq_misses_nothing_and_repeats_nothing(stack: TestS
 
 def test_fresh_subscriber_gets_a_snapshot_at_once_then_live(stack: TestStack) -> None:
     job_id = start_demo(stack, steps=40, interval=0.03)
-    wait_state(stack, job_id, {"running"})
-    time.sleep(0.3)
+    wait_done(stack, job_id, 1)  # its snapshot then has progress to show
     live = Live(stack.ws_url, {"subscribe": [job_id]})
     snap = live.recv()
     assert snap["type"] == "snapshot" and snap["jobs"][0]["done"] > 0

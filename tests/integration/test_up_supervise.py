@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -94,5 +93,6 @@ def test_a_killed_worker_is_restarted_and_logged(up) -> None:  # type: ignore[no
     proc.send_signal(signal.SIGINT)  # Ctrl-C still stops everything
     assert proc.wait(30) == 0
     assert "Stopped; nothing left running." in log.read_text()
-    time.sleep(1)
-    assert _ours(str(data)) == [], "a process of this stack outlived roundhouse up"
+    # a pool child notices its parent is gone within a moment (longer on a loaded machine);
+    # one that stays is a process of this stack that outlived roundhouse up
+    wait_for(lambda: not _ours(str(data)), 30, what="every process of this stack gone")
