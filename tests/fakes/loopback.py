@@ -1,10 +1,9 @@
-"""The one base of every fake server: a route turns a Request into an Answer, nothing more.
+"""The one base of every fake server: a route turns a Request into an Answer, nothing more
+(the Request, the Answer and their kin live in tests/fakes/messages.py, re-exported here).
 
 The same `dispatch` serves two ways in (tests/fakes/wire.py): a threaded HTTP server on
 127.0.0.1 (`with Fake() as srv: srv.url`, or `python -m tests.fakes.<name>`), and
 `srv.transport()`, an httpx.MockTransport, for unit tests that need no socket.
-An Answer's body is JSON-able, bytes, or an iterator of bytes (streamed: chunked, or sized when
-the route sets Content-Length); an iterator that raises Drop cuts the connection there.
 
 Failure injection, one endpoint for every fake: POST /_fake/faults with any of
 - latency: seconds slept before every answer (use it to provoke client timeouts);
@@ -21,96 +20,18 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs
 
 import httpx
 
 from roundhouse.cli.stack import free_port
 from tests.fakes import wire
+from tests.fakes.messages import Answer, Drop, FileRegion, Reject, Request, Route
 
-Route = Callable[["Request"], "Answer"]
+__all__ = ["LoopbackService", "serve_main"]
+__all__ += ["Answer", "Drop", "FileRegion", "Reject", "Request", "Route"]  # from messages
 FAULTS, STATS = "/_fake/faults", "/_fake/stats"
-
-
-@dataclass
-class Request:
-    """One request as a route sees it (header names lower-cased; `target` keeps the query)."""
-
-    method: str
-    target: str
-    headers: dict[str, str]
-    body: bytes = b""
-    gone: Callable[[], bool] = lambda: False  # the client hung up (for long streams)
-
-    @property
-    def path(self) -> str:
-        return self.target.split("?", 1)[0]
-
-    @property
-    def query(self) -> dict[str, list[str]]:
-        return parse_qs(self.target.partition("?")[2])
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.body or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise Reject(400, "body is not valid JSON") from None
-
-
-@dataclass
-class Answer:
-    """Status, body (JSON-able, bytes or an iterator of bytes) and headers.
-
-    A Content-Type header of "" sends none; `close` ends the connection after this answer."""
-
-    status: int
-    body: Any = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    close: bool = False
-
-    def encoded(self) -> bytes | Iterator[bytes]:
-        if isinstance(self.body, bytes | Iterator | FileRegion):
-            return self.body
-        return json.dumps(self.body).encode()
-
-
-@dataclass
-class FileRegion:
-    """Bytes [start, stop) of a file, as a body: sendfile on a socket, read() in a transport.
-    `count(n)` is told of every piece sent."""
-
-    path: Path
-    start: int
-    stop: int
-    count: Callable[[int], None] = lambda n: None
-
-    def __iter__(self) -> Iterator[bytes]:
-        with self.path.open("rb") as fh:
-            fh.seek(self.start)
-            left = self.stop - self.start
-            while left > 0:
-                piece = fh.read(min(left, 1 << 20))
-                if not piece:
-                    return
-                self.count(len(piece))
-                left -= len(piece)
-                yield piece
-
-
-class Reject(Exception):
-    """Raised by a route to answer with the service's own error shape."""
-
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status, self.message, self.extra = status, message, extra
-
-
-class Drop(Exception):
-    """Raised inside a streamed body: cut the connection here, as a failing network does."""
 
 
 class LoopbackService:

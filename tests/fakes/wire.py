@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from tests.fakes import loopback
+from tests.fakes import messages
 
 
 class Server(ThreadingHTTPServer):
@@ -62,7 +62,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def handle_one(self) -> None:
         headers = {k.lower(): v for k, v in self.headers.items()}
-        request = loopback.Request(self.command, self.path, headers, self._body(), self._gone)
+        request = messages.Request(self.command, self.path, headers, self._body(), self._gone)
         self._send(self.server.service.dispatch(request))
 
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = handle_one
@@ -85,7 +85,7 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             return True
 
-    def _send(self, answer: loopback.Answer) -> None:
+    def _send(self, answer: messages.Answer) -> None:
         body = answer.encoded()
         headers = dict(answer.headers)
         ctype = headers.pop("Content-Type", "application/json")
@@ -113,7 +113,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _stream(self, body: Any, chunked: bool) -> None:
         try:
-            if isinstance(body, loopback.FileRegion):
+            if isinstance(body, messages.FileRegion):
                 self._sendfile(body)
                 return
             for piece in body:
@@ -122,7 +122,7 @@ class _Handler(BaseHTTPRequestHandler):
                     self.wfile.flush()
             if chunked:
                 self.wfile.write(b"0\r\n\r\n")
-        except loopback.Drop:
+        except messages.Drop:
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self.wfile.flush()
@@ -132,7 +132,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             _close(body)
 
-    def _sendfile(self, region: loopback.FileRegion) -> None:
+    def _sendfile(self, region: messages.FileRegion) -> None:
         self.wfile.flush()
         with region.path.open("rb") as fh:
             start = region.start
@@ -180,7 +180,7 @@ def mock_handler(service: Any) -> Callable[[httpx.Request], httpx.Response]:
         headers = {k.lower(): v for k, v in request.headers.items()}
         target = request.url.raw_path.decode()
         left = threading.Event()  # the client closed the response
-        mock = loopback.Request(request.method, target, headers, request.read(), left.is_set)
+        mock = messages.Request(request.method, target, headers, request.read(), left.is_set)
         answer = service.dispatch(mock)
         body = answer.encoded()
         out = dict(answer.headers)
@@ -214,7 +214,7 @@ class _Stream(httpx.SyncByteStream):
                 if self.left.is_set():
                     return
                 yield piece
-        except loopback.Drop:
+        except messages.Drop:
             raise httpx.RemoteProtocolError("peer closed connection (injected drop)") from None
         finally:
             _close(self.body)
