@@ -50,7 +50,8 @@ def svc_stack(
         "ROUNDHOUSE_COMPAT_BASE_URL": f"http://127.0.0.1:{ports['compat']}/v1",
         "OLLAMA_BASE_URL": f"http://127.0.0.1:{free_port()}",
         "LMSTUDIO_BASE_URL": f"http://127.0.0.1:{free_port()}",
-        "ROUNDHOUSE_HEALTH_TIMEOUT_S": "1",
+        # no fake here hangs, so this bound only matters for a starved one (load 16): not 1 s
+        "ROUNDHOUSE_HEALTH_TIMEOUT_S": "5",
     }
     ts = start_stack(tmp_path_factory.mktemp("services-e2e"), redis_base, env=env)
     try:

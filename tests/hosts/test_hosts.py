@@ -229,7 +229,7 @@ def beam_running_on(c: httpx.Client, host: str, tries: int = 5) -> str:
     started: list[str] = []
     for n in range(tries):
         started.append(start_beam(c, f"a ship in a storm {n}", depth=4))
-        deadline = time.monotonic() + 3
+        deadline = time.monotonic() + 10  # a loaded machine's worker takes seconds to start one
         while time.monotonic() < deadline:
             for job_id in started:
                 job = c.get(f"/api/jobs/{job_id}").json()

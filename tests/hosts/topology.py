@@ -216,8 +216,9 @@ class Topology:
                 raise RuntimeError(f"{name} exited with {proc.returncode}\n{self.logs()}")
 
     # -- looking inside a host ---------------------------------------------------------------
-    def in_host(self, host: str, code: str, timeout: float = 20.0) -> str:
-        """Run Python inside a host's namespace (to read what only that host can reach)."""
+    def in_host(self, host: str, code: str, timeout: float = 60.0) -> str:
+        """Run Python inside a host's namespace (to read what only that host can reach); a
+        loaded machine takes seconds just to start Python and import httpx."""
         done = subprocess.run(
             ["ip", "netns", "exec", self.net.ns(host), sys.executable, "-c", code],
             env=self.env_of.get(host, dict(os.environ)),
@@ -231,12 +232,12 @@ class Topology:
         return done.stdout
 
     def get_json(self, host: str, url: str) -> object:
-        code = f"import httpx,json;print(json.dumps(httpx.get({url!r},timeout=5).json()))"
+        code = f"import httpx,json;print(json.dumps(httpx.get({url!r},timeout=20).json()))"
         return json.loads(self.in_host(host, code))
 
     def post_json(self, host: str, url: str, body: object) -> object:
         code = (
-            f"import httpx,json;r=httpx.post({url!r},json={body!r},timeout=5);"
+            f"import httpx,json;r=httpx.post({url!r},json={body!r},timeout=20);"
             "print(json.dumps(r.json()))"
         )
         return json.loads(self.in_host(host, code))

@@ -27,7 +27,8 @@ from tests.wsclient import Live
 
 HOST = "it-services-a"
 FAKE = f"{sys.executable} -m tests.fakes.service"
-DEADLINE_S = 6
+# a start must be healthy by then: the fake takes ~0.4 s quiet, seconds at load 16 (it was 6)
+DEADLINE_S = 15
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,8 @@ def svc_stack(
         "OLLAMA_BASE_URL": f"http://127.0.0.1:{ports['ollama']}",
         "ROUNDHOUSE_LMSTUDIO_COMMAND": f"{FAKE} --port {ports['lmstudio']} --mode ok",
         "LMSTUDIO_BASE_URL": f"http://127.0.0.1:{ports['lmstudio']}",
-        "ROUNDHOUSE_HEALTH_TIMEOUT_S": "1",
+        # no fake here hangs, so this bound only matters for a starved one (load 16): not 1 s
+        "ROUNDHOUSE_HEALTH_TIMEOUT_S": "5",
     }
     ts = start_stack(tmp_path_factory.mktemp("services"), redis_base, env=env)
     try:
