@@ -103,11 +103,18 @@ def test_pull_on_gpu_a_and_install_on_gpu_b_each_land_only_there(
 
 
 def test_same_download_deduplicated_per_host(hosts: Topology) -> None:
+    """A second request while the first download runs joins it; the 256 KB file trickles until
+    both were answered (at load 16 it once finished between the two, freeing its key)."""
+    hub = "http://127.0.0.1:18080/_fake/faults"
     body = {"repo_id": REPO_ID, "file": FILE, "host": "gpu-a"}
+    hosts.post_json("gpu-a", hub, {"trickle": 32_000})  # ~8 s for the file (read at its start)
     with hosts.client() as one, hosts.client() as two:
-        first = one.post(f"{MODELS}/hf-download", json=body)
-        again = two.post(f"{MODELS}/hf-download", json=body)
-        other = one.post(f"{MODELS}/hf-download", json={**body, "host": "gpu-b"})
+        try:
+            first = one.post(f"{MODELS}/hf-download", json=body)
+            again = two.post(f"{MODELS}/hf-download", json=body)
+            other = one.post(f"{MODELS}/hf-download", json={**body, "host": "gpu-b"})
+        finally:
+            hosts.post_json("gpu-a", hub, {"trickle": None})
         assert first.status_code == 202, first.text
         assert again.json()["id"] == first.json()["id"]
         assert other.status_code == 202 and other.json()["id"] != first.json()["id"]
