@@ -63,7 +63,9 @@ def test_small_search_shows_cards_by_round_then_the_best(
 
 
 def test_cancel_from_the_view(page: Page, stack: TestStack, flux_local: int, fakes) -> None:  # type: ignore[no-untyped-def]
-    fakes.flux.latency = 1.0  # 3 + 6 + 6 renders, 4 at a time: several seconds of work
+    # 3 + 6 + 6 renders, 4 at a time, 3 s each: ~15 s of work, so the Cancel lands before the
+    # end even when a loaded machine takes seconds to carry it (1 s renders once left ~3 s)
+    fakes.flux.latency = 3.0
     try:
         open_view(page, stack)
         run_search(page, beam_width="2", candidates="3", depth="3")

@@ -71,7 +71,7 @@ def test_download_reload_midway_then_installed_and_uninstall(
 
 
 def test_cancel_from_the_page(page: Page, stack: TestStack, slow) -> None:  # type: ignore[no-untyped-def]
-    slow.publish({"e2e-cancel": [20_000_000, 100]})
+    slow.publish({"e2e-cancel": [200_000_000, 100]})  # ~80 s: the Cancel lands well before
     open_models(page, stack)
     pull_from_form(page, "e2e-cancel")
     cell = page.locator('#models-pulls .pull[data-model="e2e-cancel:latest"]')
