@@ -72,7 +72,7 @@ def test_install_runs_through_its_stages_then_update_and_uninstall(
 def test_pause_and_resume_from_the_page(page: Page, stack: TestStack, fakes: Fakes) -> None:
     repo, name = new_repo(fakes, size=1_500_000)
     open_view(page, stack)
-    fakes.hub.trickle(250_000)
+    fakes.hub.trickle(100_000)  # ~15 s: Pause lands mid-download even on a loaded machine
     try:
         page.fill("#install-form input[name=repo_id]", repo)
         page.click("#install-form [data-action=download]")
