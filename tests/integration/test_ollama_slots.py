@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.conftest import Fakes
-from tests.helpers import wait_state
+from tests.helpers import wait_for, wait_state
 from tests.stacks import TestStack, start_stack
 
 PULL = "/api/providers/models/download"
@@ -47,14 +46,17 @@ def get(stack: TestStack, job_id: str) -> dict:
 
 def test_the_second_pull_waits_queued_with_its_place_then_runs(one_slot: TestStack, slow) -> None:  # type: ignore[no-untyped-def]
     slow.publish({"slot-a": [16_000_000, 100], "slot-b": [1_000_000, 100]})
+    slow.bytes_per_tick = 1_000  # a crawls until b was looked at (a ~3 s pull once ended first)
     a, b = pull(one_slot, "slot-a"), pull(one_slot, "slot-b")
     assert b["message"] == "Waiting for a download slot (1st in line)"
     wait_state(one_slot, a["id"], {"running"})
-    time.sleep(1.5)  # b is looked at by a worker and put back in line meanwhile
+    looked_at = f"[{b['id']}] retry:"  # a worker took b, found no slot and put it back in line
+    wait_for(lambda: looked_at in one_slot.log("worker0"), 60, what="a worker looking at b")
     waiting = get(one_slot, b["id"])
     assert waiting["state"] == "queued" and waiting["place"] == 1
     assert waiting["message"] == "Waiting for a download slot (1st in line)"
     assert get(one_slot, a["id"])["state"] == "running"
+    slow.bytes_per_tick = 256 * 1024
     first = wait_state(one_slot, a["id"], {"succeeded", "failed"}, timeout=60)
     second = wait_state(one_slot, b["id"], {"succeeded", "failed"}, timeout=60)
     assert first["state"] == second["state"] == "succeeded"
