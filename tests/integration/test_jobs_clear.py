@@ -19,7 +19,7 @@ def events(frame: object) -> list[dict]:
 
 
 def test_cli_clear_purges_finished_jobs_and_pages_hear_of_it(stack: TestStack) -> None:
-    live_id = demo(stack.url, steps=400, interval=0.05)
+    live_id = demo(stack.url, steps=100_000, interval=0.05)  # runs until cancelled at the end
     done_id = demo(stack.url, steps=2, interval=0.01)
     failed_id = demo(stack.url, steps=3, interval=0.01, fail_at=2)
     wait_state(stack, done_id, {"succeeded"})
