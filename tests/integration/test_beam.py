@@ -153,7 +153,7 @@ def test_a_provider_that_is_down_fails_the_job_naming_it(
 
 
 def test_cancel_stops_between_candidates(stack: TestStack, flux_local: int, fakes) -> None:  # type: ignore[no-untyped-def]
-    fakes.flux.latency = 0.3
+    fakes.flux.latency = 1.0  # 15 renders one at a time: ~15 s, the cancel lands well before
     try:
         job_id = start_search(stack, "a slow snail", concurrency=1, depth=3)
         store = stack.store()

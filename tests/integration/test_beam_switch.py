@@ -53,13 +53,16 @@ def worker_of(stack: TestStack, job_id: str) -> list[str]:
 def test_switch_mid_job_changes_only_the_next_job(two_workers: TestStack, fakes) -> None:  # type: ignore[no-untyped-def]
     stack = two_workers
     v1 = switch(stack, FLUX_LOCAL)
-    fakes.flux.latency = 0.25  # job A renders 2 + 4 + 4 images one at a time: seconds of work
+    # job A renders 2 + 4 + 4 images one at a time, 2 s each until the switch is done (however
+    # long a loaded machine takes over it), then 0.25 s: some of them surely come after it
+    fakes.flux.latency = 2.0
     try:
         a = start_search(stack, "an old steam engine", candidates=2, depth=3, concurrency=1)
         wait_for(lambda: named(events(stack, a), "providers"))
         v2 = switch(stack, OPENAI_ROLES)
         switched_at = time.time()
         assert stack.store().get(a)["state"] == "running"
+        fakes.flux.latency = 0.25
         b = start_search(stack, "a new electric tram", depth=1)
         job_b = wait_state(stack, b, DONE, timeout=90)
         job_a = wait_state(stack, a, DONE, timeout=90)
