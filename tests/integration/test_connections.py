@@ -66,14 +66,20 @@ def test_a_new_ollama_url_moves_health_and_pulls_in_every_process(world) -> None
     assert f"Ollama: {new.url} [runtime]" in out.stdout
     health = httpx.get(f"{ts.url}/api/providers/health").json()["services"]["ollama"]
     assert health["ok"] and health["url"].startswith(new.url)
-    ids = [
-        httpx.post(f"{ts.url}/api/providers/models/download", json={"model": m}).json()["id"]
-        for m in ("moved-a", "moved-b")
-    ]
-    wait_for(
-        lambda: {httpx.get(f"{ts.url}/api/jobs/{i}").json()["state"] for i in ids} == {"running"},
-        what="both pulls running at once (two workers)",
-    )
+    new.bytes_per_tick = 1_000  # both crawl until seen running together (~1 s pulls may not)
+    try:
+        ids = [
+            httpx.post(f"{ts.url}/api/providers/models/download", json={"model": m}).json()["id"]
+            for m in ("moved-a", "moved-b")
+        ]
+        wait_for(
+            lambda: (
+                {httpx.get(f"{ts.url}/api/jobs/{i}").json()["state"] for i in ids} == {"running"}
+            ),
+            what="both pulls running at once (two workers)",
+        )
+    finally:
+        new.bytes_per_tick = 64 * 1024
     for job_id in ids:
         assert wait_state(ts, job_id, {"succeeded", "failed"}, timeout=60)["state"] == "succeeded"
     assert new.snapshot()["installed"] == ["moved-a:latest", "moved-b:latest"]
