@@ -14,6 +14,7 @@ import httpx
 
 from roundhouse.core.errors import AppError
 from roundhouse.core.settings import Settings
+from roundhouse.providers import tls
 from roundhouse.providers.ollama import OllamaClient
 
 
@@ -49,7 +50,12 @@ def lmstudio_models(settings: Settings) -> dict[str, Any]:
     out["dir"] = str(settings.lmstudio_models_dir)
     out["files"] = lmstudio_files(settings.lmstudio_models_dir)
     try:
-        response = httpx.get(f"{url}/v1/models", timeout=settings.health_timeout_s, trust_env=False)
+        response = httpx.get(
+            f"{url}/v1/models",
+            timeout=settings.health_timeout_s,
+            trust_env=False,
+            verify=tls.context(),
+        )
         response.raise_for_status()
         rows = (response.json() or {}).get("data") or []
     except (httpx.HTTPError, ValueError, AttributeError) as exc:

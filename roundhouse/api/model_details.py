@@ -17,7 +17,7 @@ import httpx
 from roundhouse.api import installed
 from roundhouse.core.errors import Conflict, NotFound, ProviderError
 from roundhouse.core.settings import Settings
-from roundhouse.providers import gguf
+from roundhouse.providers import gguf, tls
 from roundhouse.providers.hf import quant_of
 from roundhouse.providers.llamacpp import models as gguf_models
 from roundhouse.providers.ollama import OllamaClient
@@ -53,7 +53,9 @@ def ollama(s: Settings, model: str) -> dict[str, Any]:
 def lmstudio(s: Settings, model: str) -> dict[str, Any]:
     url = f"{s.lmstudio_base_url.rstrip('/')}/api/v0/models/{model}"
     try:
-        r = httpx.get(url, timeout=max(5.0, s.health_timeout_s), trust_env=False)
+        r = httpx.get(
+            url, timeout=max(5.0, s.health_timeout_s), trust_env=False, verify=tls.context()
+        )
     except httpx.HTTPError as exc:
         raise ProviderError("lmstudio", f"LM Studio at {s.lmstudio_base_url}: {exc}") from exc
     if r.status_code == 404:

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from roundhouse.core.errors import ProviderError, Unavailable
+from roundhouse.providers import tls
 from roundhouse.providers.services.specs import (
     LOCAL_HOSTS,
     ServiceSpec,
@@ -77,7 +78,11 @@ def check(target: Target, timeout_s: float = 2.0) -> dict[str, Any]:
     began = time.perf_counter()
     try:
         response = httpx.get(
-            target.url, headers=headers, timeout=timeout_s, trust_env=not _is_local(target.url)
+            target.url,
+            headers=headers,
+            timeout=timeout_s,
+            trust_env=not _is_local(target.url),
+            verify=tls.context(),
         )
     except httpx.HTTPError as exc:
         return _verdict(target, False, error=_describe(exc, timeout_s))

@@ -12,9 +12,8 @@ import httpx
 from roundhouse.core.disk import DiskReservations, floor_bytes
 from roundhouse.core.errors import Conflict, NotFound
 from roundhouse.core.settings import Settings
-from roundhouse.providers import gguf, hf
+from roundhouse.providers import gguf, hf, tls
 from roundhouse.providers.base import Control
-from roundhouse.providers.hf import tls
 from roundhouse.providers.hf.download import Refresh
 from roundhouse.providers.hf.partfile import PartFile, target_path
 

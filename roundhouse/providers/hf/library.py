@@ -15,6 +15,7 @@ import httpx
 from huggingface_hub import HfApi
 from huggingface_hub.hf_api import ExpandModelProperty_T
 
+from roundhouse.providers import tls
 from roundhouse.providers.hf.errors import hub_error
 from roundhouse.providers.hf.refs import quant_of, split_info, validate_repo_id
 
@@ -143,7 +144,9 @@ def readme(endpoint: str, token: str | None, repo_id: str, commit: str | None) -
     url = f"{endpoint.rstrip('/')}/{repo_id}/resolve/{commit or 'main'}/README.md"
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        r = httpx.get(url, headers=headers, timeout=10.0, follow_redirects=True)
+        r = httpx.get(
+            url, headers=headers, timeout=10.0, follow_redirects=True, verify=tls.context()
+        )
     except httpx.HTTPError:
         return ""
     if not r.is_success:

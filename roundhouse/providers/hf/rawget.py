@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from roundhouse.providers.hf import tls
+from roundhouse.providers import tls
 from roundhouse.providers.hf.retry import Retry
 
 HEAD_MAX = 64 << 10

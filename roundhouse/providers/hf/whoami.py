@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from roundhouse.providers import tls
 from roundhouse.providers.health import error_text
 
 
@@ -17,7 +18,12 @@ def whoami(endpoint: str, token: str, timeout_s: float = 5.0) -> dict[str, Any]:
         return {"ok": True, "url": url, "user": None, "latency_ms": None}
     began = time.perf_counter()
     try:
-        r = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout_s)
+        r = httpx.get(
+            url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout_s,
+            verify=tls.context(),
+        )
     except httpx.HTTPError as exc:
         return {"ok": False, "url": url, "error": f"{type(exc).__name__}: {exc}"}
     latency = round((time.perf_counter() - began) * 1000, 1)

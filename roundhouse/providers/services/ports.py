@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from roundhouse.core.errors import Conflict
+from roundhouse.providers import tls
 from roundhouse.providers.services import pids, process
 from roundhouse.providers.services.specs import ServiceSpec
 
@@ -28,7 +29,9 @@ def listening(host: str, port: int, timeout_s: float = 0.2) -> bool:
 def probe(url: str, timeout_s: float = 1.0) -> tuple[bool, str]:
     """(healthy, what answered): healthy means a 2xx answer at the health URL."""
     try:
-        response = httpx.get(url, timeout=timeout_s, trust_env=False)  # loopback: no proxy
+        response = httpx.get(
+            url, timeout=timeout_s, trust_env=False, verify=tls.context()
+        )  # loopback: no proxy
     except httpx.HTTPError as exc:
         return False, f"gave no HTTP answer ({type(exc).__name__})"
     return response.is_success, f"answered HTTP {response.status_code}"
