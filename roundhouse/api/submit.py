@@ -34,7 +34,7 @@ def submit_in_line(
     line: Slots | None = None,
 ) -> tuple[Job, bool, int | None]:
     """`submit`, a new job also joining `line` in the same round trip: its place, or None
-    when it did not join there (JobWrites.create_in_line)."""
+    when no job was made (JobWrites.create_in_line)."""
     ctx = app_ctx()
     spec = kinds.get(kind)
     queue = queue_for(spec, params, ctx.settings.hostname)

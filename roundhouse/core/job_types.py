@@ -59,3 +59,14 @@ class Job(TypedDict, total=False):
     providers_version: int | None
     stalled_s: int | None
     step: str | None
+
+
+class NewJob(TypedDict, total=False):
+    """How JobWrites.create makes a job: the artifact it owns (`dedup`), its queue (default
+    "default"), whether it can pause, its first message ("Queued"), and its id (a new one)."""
+
+    dedup: str | None
+    queue: str
+    pausable: bool
+    message: str
+    job_id: str | None

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import Any, Unpack
 
 import redis
 
 from roundhouse.core.job_liveness import JobLiveness
 from roundhouse.core.job_purge import JobPurge
 from roundhouse.core.job_reads import JobReads
-from roundhouse.core.job_types import Job, Limits
+from roundhouse.core.job_types import Job, Limits, NewJob
 from roundhouse.core.keys import Keys
 from roundhouse.core.metrics import Metrics
 from roundhouse.core.models import (
@@ -43,21 +43,10 @@ class JobWrites(JobReads, JobLiveness, JobPurge):
 
     # -- creating ---------------------------------------------------------------------------
     def create(
-        self,
-        kind: str,
-        params: dict[str, Any],
-        *,
-        dedup: str | None = None,
-        queue: str = "default",
-        pausable: bool = False,
-        message: str = "Queued",
-        job_id: str | None = None,
+        self, kind: str, params: dict[str, Any], **options: Unpack[NewJob]
     ) -> tuple[Job, bool]:
         """Make a queued job; with `dedup`, a live job owning that artifact is returned instead."""
-        job, created, _ = self.create_in_line(
-            kind, params, dedup=dedup, queue=queue, pausable=pausable, message=message,
-            job_id=job_id,
-        )  # fmt: skip
+        job, created, _ = self.create_in_line(kind, params, **options)
         return job, created
 
     def create_in_line(
@@ -65,17 +54,14 @@ class JobWrites(JobReads, JobLiveness, JobPurge):
         kind: str,
         params: dict[str, Any],
         *,
-        dedup: str | None = None,
-        queue: str = "default",
-        pausable: bool = False,
-        message: str = "Queued",
-        job_id: str | None = None,
         line: Slots | None = None,
+        **options: Unpack[NewJob],
     ) -> tuple[Job, bool, int | None]:
         """`create`, and a new job joins `line` in the same round trip: its place there
-        (Slots.join), or None when it did not join (no line, joined a live owner, or made
-        on a second try)."""
-        job_id = job_id or new_job_id()
+        (Slots.join), or None when no job was made (a live owner) or there is no line."""
+        dedup, pausable = options.get("dedup"), options.get("pausable", False)
+        queue, message = options.get("queue", "default"), options.get("message", "Queued")
+        job_id = options.get("job_id") or new_job_id()
         ts = now()
         job = {
             "id": job_id,
@@ -123,12 +109,14 @@ class JobWrites(JobReads, JobLiveness, JobPurge):
                 fields=pairs,
                 then=then,
             )
-            place = int(joined) if joined is not None and int(joined) >= 0 else None
             if answer.outcome == 1:  # the hash holds what was just written: no read back
+                if line and (joined is None or int(joined) < 0):  # made on a second try
+                    joined = line.join(job_id)
+                place = int(joined) if line else None
                 return decode_job({**encoded, "seq": "1"}), True, place
             if answer.outcome == 0:
                 return self.get(answer.job_id), False, None
-            seen, then = answer.job_id, None  # the retry makes no line call: the caller joins
+            seen, then = answer.job_id, None  # the retry makes no line call: joined above
 
     # -- changing ---------------------------------------------------------------------------
     def update(

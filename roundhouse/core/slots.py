@@ -162,22 +162,15 @@ class Slots:
         """A new job joins the line in one round trip: 0 when a slot is free for it, else its
         place, counting everyone in line as live (see JOIN). The API's answer to a POST; the
         worker's look before it claims (`place`) is the exact one and corrects it."""
-        return self.join_script(
-            slots=self.keys.slots(self.pool),
-            waiting=self.keys.waiting(self.pool),
-            job_id=job_id,
-            at=repr(time.time()),
-        )
+        call = self.join_call(job_id)
+        return int(call.script(keys=call.keys, args=call.args))
 
-    def join_script(self, *, slots: str, waiting: str, job_id: str, at: str) -> int:
-        """One call of JOIN (see its legend)."""
-        return int(self._join(keys=[slots, waiting], args=[job_id, self.limit, at]))
-
-    def join_call(self, job_id: str, job_key: str) -> ScriptCall:
-        """JOIN for a job being created in the same round trip (JobWrites.create_in_line):
-        it joins only if its hash now exists, i.e. the create made it."""
-        keys = [self.keys.slots(self.pool), self.keys.waiting(self.pool), job_key]
-        return ScriptCall(self._join, keys=keys, args=[job_id, self.limit, repr(time.time())])
+    def join_call(self, job_id: str, job_key: str | None = None) -> ScriptCall:
+        """One call of JOIN (see its legend). With `job_key` it joins only if that hash exists:
+        run right after the job's CREATE in one round trip (JobWrites.create_in_line)."""
+        keys = [self.keys.slots(self.pool), self.keys.waiting(self.pool)]
+        args = [job_id, self.limit, repr(time.time())]  # full precision: arrival order counts
+        return ScriptCall(self._join, keys=[*keys, *([job_key] if job_key else [])], args=args)
 
     def release(self, job_id: str) -> None:
         """Give the slot back and leave the line (safe to call however the job ended)."""

@@ -96,7 +96,7 @@ def start_pull(model: str, update: bool = False, host: str | None = None) -> tup
     dedup = pulls.dedup_key(url, model, host)
     job, created, place = submit_in_line(pulls.PULL, params, dedup=dedup, line=line)
     if created:
-        _, job = pulls.show_place(ctx.jobs, line, job, joined=place)
+        _, job = pulls.show_place(ctx.jobs, line, job, place=place)
     return job, created
 
 

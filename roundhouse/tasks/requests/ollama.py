@@ -43,16 +43,13 @@ def slots(stores: Stores, settings: Settings, url: str, host: str | None = None)
 
 
 def show_place(
-    store: JobStore, line: Slots, job: Job, *, joined: int | None = -1
+    store: JobStore, line: Slots, job: Job, *, place: int | None = None
 ) -> tuple[int, Job]:
     """A queued pull's place in line (0: a slot is free for it), written on the job when it
-    changed; the place and the job as it now reads. The worker's look before it claims is the
-    exact one (`joined=-1`); the API passes the place its create answered (Slots.join), or
-    None when the job did not join there, and it joins now."""
-    if joined is None:
-        place = line.join(job["id"])
-    else:
-        place = line.place(job["id"]) if joined < 0 else joined
+    changed; the place and the job as it now reads. `place`: the one the API's create answered
+    (Slots.join); without it, the worker's exact look before it claims."""
+    if place is None:
+        place = line.place(job["id"])
     if place and place != job.get("place"):
         message = waiting_message(place)
         fields = {"message": message, "place": place}
