@@ -104,20 +104,20 @@ class ProviderStore:
         by: str = "api",
         verification: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Apply every change or none; returns the new state (with its new version)."""
+        """Apply every change or none; returns the state this switch wrote, not a later one."""
         key = self.keys.providers
         with self.r.pipeline() as pipe:
             while True:
                 try:
                     pipe.watch(key)
-                    before = self.state(pipe.hgetall(key))
+                    raw = pipe.hgetall(key)
                     pipe.multi()
-                    self._write(pipe, before, changes, by, verification)
+                    fields = self._write(pipe, self.state(raw), changes, by, verification)
                     pipe.execute()
                     break
                 except redis.WatchError:
                     continue
-        return self.state()
+        return self.state({**raw, **{k: str(v) for k, v in fields.items()}})
 
     def _write(
         self,
@@ -126,7 +126,8 @@ class ProviderStore:
         changes: dict[str, Choice],
         by: str,
         verification: dict[str, Any] | None,
-    ) -> None:
+    ) -> dict[str, Any]:
+        """Queue the hash fields, history entry and feed event; returns the fields written."""
         version = before["version"] + 1
         fields: dict[str, Any] = {"version": version, "updated_at": now(), "updated_by": by}
         after = {role: dict(before[role]) for role in ROLES}
@@ -162,6 +163,7 @@ class ProviderStore:
             maxlen=self.settings.feed_max,
             approximate=True,
         )
+        return fields
 
     def history(self, count: int = 50) -> list[dict[str, Any]]:
         entries = self.r.xrevrange(self.keys.providers_history, "+", "-", count=count)

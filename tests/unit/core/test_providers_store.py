@@ -86,13 +86,14 @@ def test_concurrent_switches_are_never_torn(module_redis: str) -> None:
     settings = Settings()
     writers, per_writer = 6, 40
     torn: list[dict] = []
+    returned: list[tuple[int, str]] = []
     stop = threading.Event()
 
     def write(w: int) -> None:
         store = ProviderStore(connect(module_redis), keys, settings)
         for i in range(per_writer):
             label = f"w{w}-{i}"
-            store.switch(
+            state = store.switch(
                 {
                     "llm": Choice("ollama", label),
                     "image": Choice("flux", label),
@@ -100,6 +101,7 @@ def test_concurrent_switches_are_never_torn(module_redis: str) -> None:
                 },
                 by=f"writer{w}",
             )
+            returned.append((state["version"], state["llm"]["model"]))
 
     def read() -> None:
         store = ProviderStore(connect(module_redis), keys, settings)
@@ -125,3 +127,5 @@ def test_concurrent_switches_are_never_torn(module_redis: str) -> None:
     assert [e["version"] for e in history] == list(range(1, total + 1))
     for earlier, later in zip(history, history[1:], strict=False):
         assert later["from"] == earlier["to"]  # each switch saw the one before it
+    written = {(e["version"], e["to"]["llm"]["model"]) for e in history}
+    assert sorted(returned) == sorted(written)  # each caller got back its own switch
