@@ -76,6 +76,9 @@ class Stack:
         return self.logs or self.data_dir / "logs"
 
     def _spawn(self, name: str, argv: list[str], quiet: bool = True) -> subprocess.Popen:
+        """A quiet child gets a session and log file of its own; one that shares the terminal
+        still gets its own process group, so the terminal's Ctrl-C reaches only the parent,
+        which stops the children in order (a worker hit mid-start would die saying "Aborted!")."""
         out = open(self.log_dir / f"{name}.log", "ab") if quiet else None  # noqa: SIM115
         proc = subprocess.Popen(
             argv,
@@ -83,6 +86,7 @@ class Stack:
             stdout=out,
             stderr=subprocess.STDOUT if quiet else None,
             start_new_session=quiet,
+            process_group=None if quiet else 0,
         )
         self.procs[name] = proc
         return proc
@@ -183,7 +187,15 @@ class Stack:
     def stop(
         self, name: str | None = None, sig: int = signal.SIGTERM, timeout: float = 10.0
     ) -> None:
-        names = [name] if name else list(reversed(self.procs))
+        """Stop `name`, or every child: Redis last, once whatever talks to it has exited."""
+        if name is not None:
+            self._stop([name], sig, timeout)
+            return
+        self._stop([n for n in reversed(self.procs) if n != "redis"], sig, timeout)
+        self._stop(list(self.procs), sig, timeout)
+
+    def _stop(self, names: list[str], sig: int, timeout: float) -> None:
+        """Signal every one of `names` at once, then wait for each (SIGKILL after `timeout`)."""
         for n in names:
             proc = self.procs.get(n)
             if proc and proc.poll() is None:

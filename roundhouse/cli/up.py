@@ -1,5 +1,6 @@
 """`roundhouse up`: the whole stack on one machine. A child that exits is restarted
-(cli/supervise.py); Ctrl-C stops every child it started."""
+(cli/supervise.py); Ctrl-C stops every child it started, Redis after the rest (the children
+run in process groups of their own, so only this process hears the terminal's Ctrl-C)."""
 
 from __future__ import annotations
 
@@ -66,8 +67,8 @@ def run(args: argparse.Namespace) -> int:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # Ctrl-C, kill, closed terminal
+        signal.signal(sig, stop)
     try:
         worker = None if args.no_worker else (args.concurrency or settings.worker_concurrency)
         return _run(stack, settings, host, port, worker, lambda: stopping)

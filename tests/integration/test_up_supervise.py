@@ -96,3 +96,19 @@ def test_a_killed_worker_is_restarted_and_logged(up) -> None:  # type: ignore[no
     # a pool child notices its parent is gone within a moment (longer on a loaded machine);
     # one that stays is a process of this stack that outlived roundhouse up
     wait_for(lambda: not _ours(str(data)), 30, what="every process of this stack gone")
+
+
+def test_ctrl_c_mid_start_reaches_only_up_which_stops_the_rest(up) -> None:  # type: ignore[no-untyped-def]
+    """The terminal sends Ctrl-C to its whole foreground group; a worker hit before it installs
+    its own handler died printing "Aborted!". Now only `up` hears it and stops the children."""
+    proc, _, log, data = up
+    wait_for(lambda: "Roundhouse is up" in log.read_text(), 60)
+    children = _children(proc.pid)
+    assert {"celery", "gunicorn"} <= {w for _, args in children for w in args.split()[2:3]}
+    assert all(os.getpgid(pid) != proc.pid for pid, _ in children), children
+    os.killpg(proc.pid, signal.SIGINT)  # what the terminal does: the worker is still starting
+    assert proc.wait(30) == 0
+    text = log.read_text()
+    assert "Aborted!" not in text and "Traceback" not in text, text
+    assert text.rstrip().endswith("Stopped; nothing left running."), text[-2000:]
+    wait_for(lambda: not _ours(str(data)), 30, what="every process of this stack gone")
