@@ -17,6 +17,8 @@ from roundhouse.tasks.rate import RateMeter
 
 log = logging.getLogger(__name__)
 _RUNNING = (JobState.RUNNING.value,)
+#: A write waiting to go out: its fields, the job as it stood then, and its event if one-off.
+_Out = tuple[dict[str, Any], Job, dict[str, Any] | None]
 
 
 class Superseded(JobStopped):
@@ -32,7 +34,13 @@ class Deferred(JobStopped):
 
 
 class JobControl:
-    """Implements providers.base.Control for one claimed job (thread-safe)."""
+    """Implements providers.base.Control for one claimed job (thread-safe).
+
+    The handler's thread never waits on Redis: `report` and `event` only record, and a
+    thread of the control's own sends (at most every `interval_s`, at once for a stage change
+    or an event) and beats. Cut off from Redis, the job goes on; what it reported is held,
+    progress as its latest values and events every one in order, and sent when Redis answers.
+    """
 
     def __init__(
         self,
@@ -46,12 +54,15 @@ class JobControl:
         self.store, self.run, self.job_id = store, run, job["id"]
         self.interval_s, self.heartbeat_s = interval_s, heartbeat_s
         self.job: Job = job.copy()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the fields below; never held across Redis
+        self._sending = threading.Lock()  # one sender at a time, so writes keep their order
         self._pending: dict[str, Any] = {}
-        self._held: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+        self._held: list[_Out] = []  # unsent, in order
         self._last_emit = 0.0
+        self._urgent = False  # a stage change or the first report: send without waiting
         self._stop: str | None = None
         self._rate = RateMeter()
+        self._wake = threading.Event()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"job-{self.job_id}", daemon=True)
 
@@ -68,11 +79,17 @@ class JobControl:
     ) -> None:
         with self._lock:
             fields = self._fields(stage, done, total, message, progress, extra)
-            urgent = (stage is not None and stage != self.job.get("stage")) or not self._last_emit
-            self.job.update(cast(Job, fields))  # a partial job, extra fields included
-            self._pending.update(fields)
-            if urgent or time.monotonic() - self._last_emit >= self.interval_s:
-                self._flush()
+            new_stage = stage is not None and stage != self.job.get("stage")
+            if new_stage:  # its own write, so every stage is seen even when they come fast
+                self._queue_pending()
+                self.job.update(cast(Job, fields))  # a partial job, extra fields included
+                self._held.append((fields, self.job.copy(), None))
+            else:
+                self.job.update(cast(Job, fields))
+                self._pending.update(fields)
+            self._urgent = self._urgent or new_stage or not self._last_emit
+            if self._urgent or time.monotonic() - self._last_emit >= self.interval_s:
+                self._wake.set()
 
     def check(self) -> None:
         if self._stop == "cancel":
@@ -84,20 +101,61 @@ class JobControl:
 
     def event(self, type_: str, **data: Any) -> None:
         with self._lock:
-            self._flush()
-            event = job_event(self.job, event=type_, **data)
-            self._write({}, event=event)
+            self._queue_pending()
+            self._held.append(({}, self.job.copy(), job_event(self.job, event=type_, **data)))
+            self._wake.set()
 
     # -- the job system's side --------------------------------------------------------------
     def start(self) -> None:
         self._thread.start()
 
     def close(self) -> None:
-        """Stop the heartbeat and send what is still pending (before the final state)."""
+        """Stop the sending thread and send what is still held (before the final state),
+        waiting for Redis as long as its client does: the final state comes after it."""
         self._done.set()
+        self._wake.set()
         self._thread.join(timeout=5)
-        with self._lock:
-            self._flush()
+        self.flush()
+
+    def flush(self) -> None:
+        """Send everything reported so far, in order; hold it again if Redis is unreachable."""
+        with self._sending:
+            with self._lock:
+                self._queue_pending()
+                batch, self._held = self._held, []
+                self._last_emit, self._urgent = time.monotonic(), False
+            try:
+                while batch:
+                    self._send(*batch[0])
+                    batch.pop(0)
+            except (redis.ConnectionError, redis.TimeoutError):
+                log.warning("job %s: Redis unreachable; holding its progress", self.job_id)
+            finally:
+                self._hold_again(batch)
+
+    def _queue_pending(self) -> None:
+        """Put the pending progress in line (caller holds `_lock`); progress merges with the
+        progress last in line when that one is still unsent, so only latest values go out."""
+        if not self._pending:
+            return
+        if self._held and self._held[-1][2] is None:
+            self._held[-1] = ({**self._held[-1][0], **self._pending}, self.job.copy(), None)
+        else:
+            self._held.append((self._pending, self.job.copy(), None))
+        self._pending = {}
+
+    def _hold_again(self, unsent: list[_Out]) -> None:
+        if unsent:
+            with self._lock:
+                self._held = unsent + self._held
+
+    def _send(self, fields: dict[str, Any], job: Job, event: dict[str, Any] | None) -> None:
+        """One write; `job` is the record as it stood when the write was queued."""
+        seq = self.store.update(
+            self.job_id, fields, allowed=_RUNNING, run=self.run, job=job, event=event
+        )
+        if seq is None and self._stop is None:
+            self._stop = "superseded"
 
     def _fields(
         self,
@@ -127,59 +185,29 @@ class JobControl:
             fields["progress"] = round(max(progress, self.job.get("progress") or 0.0), 4)
         return fields
 
-    def _flush(self) -> None:
-        if self._pending:
-            pending, self._pending = self._pending, {}
-            self._write(pending)
-        elif self._held:
-            self._write({}, held_only=True)
-
-    def _write(
-        self, fields: dict[str, Any], event: dict[str, Any] | None = None, held_only: bool = False
-    ) -> None:
-        """Send (events held while Redis was unreachable first, in order); hold on failure.
-
-        A worker cut off from Redis keeps its claim, so its job goes on: nothing it reports
-        is lost or raised into the handler, and it is all sent once Redis answers again.
-        """
-        self._last_emit = time.monotonic()
-        try:
-            while self._held:
-                self._send(*self._held[0])
-                self._held.pop(0)
-            if not held_only:
-                self._send(fields, event)
-        except (redis.ConnectionError, redis.TimeoutError):
-            if not held_only:
-                self._hold(fields, event)
-            log.warning("job %s: Redis unreachable; holding its progress", self.job_id)
-
-    def _send(self, fields: dict[str, Any], event: dict[str, Any] | None) -> None:
-        seq = self.store.update(
-            self.job_id, fields, allowed=_RUNNING, run=self.run, job=self.job, event=event
-        )
-        if seq is None and self._stop is None:
-            self._stop = "superseded"
-
-    def _hold(self, fields: dict[str, Any], event: dict[str, Any] | None) -> None:
-        if event is None:  # plain progress: only the latest values matter
-            self._pending = {**fields, **self._pending}
-        else:  # a one-off event (a beam candidate): every one, in order
-            self._held.append((fields, event))
-
     def _beat(self) -> None:
         next_beat = 0.0
-        while not self._done.wait(min(self.interval_s, self.heartbeat_s)):
+        while not self._done.is_set():
+            self._wake.wait(max(0.005, min(self.interval_s, self.heartbeat_s)))
+            self._wake.clear()
+            if self._done.is_set():
+                return
             try:
-                with self._lock:
-                    due = time.monotonic() - self._last_emit >= self.interval_s
-                    if (self._pending or self._held) and due:
-                        self._flush()
+                if self._due():
+                    self.flush()
                 if time.monotonic() >= next_beat:
                     next_beat = time.monotonic() + self.heartbeat_s
                     self._heartbeat()
             except Exception:  # Redis away for a moment: the next beat retries
                 log.warning("heartbeat for job %s failed", self.job_id, exc_info=True)
+
+    def _due(self) -> bool:
+        """Something is waiting, and either an event is among it or the interval has passed."""
+        with self._lock:
+            if self._urgent or any(event is not None for *_, event in self._held):
+                return True
+            waiting = self._pending or self._held
+            return bool(waiting) and time.monotonic() - self._last_emit >= self.interval_s
 
     def _heartbeat(self) -> None:
         """Beat, and read in the same round trip whether the job is still ours to run.
@@ -191,13 +219,10 @@ class JobControl:
         if beat.stop:
             self._stop = beat.stop
         if beat.unreachable:
-            self._reachable_again()
-
-    def _reachable_again(self) -> None:
-        with self._lock:
-            message = self.job.get("message") or "Running"
-            self._write({**self._pending, "unreachable_since": None, "message": message})
-            self._pending = {}
+            with self._lock:
+                message = self.job.get("message") or "Running"
+                self._pending.update(unreachable_since=None, message=message)
+            self.flush()
 
 
 def _round(value: float | None) -> float | None:

@@ -42,7 +42,7 @@ def test_progress_is_throttled_but_first_last_and_stage_changes_go_out(store: Jo
     elapsed = time.monotonic() - started
     sent = [e for e in events(store, job["id"]) if e["event"] == "progress"]
     assert len(sent) <= 10 * elapsed + 4  # ~10/s plus first, stage change and final
-    assert sent[0]["done"] == 1
+    assert sent[0]["done"] < 20000  # the first went out while the work went on
     assert any(e["stage"] == "verifying" for e in sent)
     assert sent[-1]["done"] == 20000 and sent[-1]["progress"] == 1.0
 
@@ -86,8 +86,57 @@ def test_a_taken_over_job_stops_its_old_worker(store: JobStore) -> None:
     control = JobControl(store, job, "tok", interval_s=0)
     store.r.hset(store.keys.job(job["id"]), "run", "someone-else")
     control.report(done=1, total=2)
+    control.flush()  # the write is refused: the run is someone else's
     with pytest.raises(Superseded):
         control.check()
+
+
+def test_the_first_report_stage_changes_and_events_go_out_at_once(store: JobStore) -> None:
+    """Only plain progress waits for the interval (here far longer than the test)."""
+    job = claimed(store)
+    control = JobControl(store, job, "tok", interval_s=60, heartbeat_s=60)
+    control.start()
+
+    def sent() -> list[dict]:
+        return [e for e in events(store, job["id"]) if e["event"] in ("progress", "candidate")]
+
+    def soon(count: int) -> list[dict]:
+        deadline = time.monotonic() + 10
+        while len(sent()) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return sent()
+
+    control.report(stage="download", done=1, total=10)
+    assert [e["done"] for e in soon(1)] == [1]
+    control.report(done=2, total=10)  # plain progress within the interval: held back
+    control.event("candidate", candidate="c0")  # an event takes held progress with it
+    assert [(e["event"], e.get("done")) for e in soon(3)] == [
+        ("progress", 1),
+        ("progress", 2),
+        ("candidate", 2),
+    ]
+    control.report(stage="verify", done=10, total=10)
+    assert soon(4)[-1]["stage"] == "verify"
+    control.close()
+
+
+def test_stages_reported_back_to_back_are_each_written_with_what_came_with_them(
+    store: JobStore,
+) -> None:
+    """The sending thread may be slower than the handler: stages still never merge."""
+    job = claimed(store)
+    control = JobControl(store, job, "tok", interval_s=60, heartbeat_s=60)
+    control.report(stage="verifying", message="Checking digests")
+    control.report(done=5, total=5)  # plain progress joins the stage before it
+    control.report(stage="writing", message="Writing manifest")
+    control.report(stage="done", message="Pulled")
+    control.flush()  # the thread was never started: everything went out in this one flush
+    sent = [e for e in events(store, job["id"]) if e["event"] == "progress"]
+    assert [(e["stage"], e["message"], e.get("done")) for e in sent] == [
+        ("verifying", "Checking digests", 5),
+        ("writing", "Writing manifest", 5),
+        ("done", "Pulled", 5),
+    ]
 
 
 def test_rate_meter_speed_and_eta() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 
 from roundhouse.core.hosts import Hosts
@@ -120,18 +122,59 @@ def test_while_redis_is_unreachable_the_job_goes_on_and_nothing_is_lost(
     monkeypatch.setattr(store, "update", update)
     control.report(stage="download", done=10, total=100)
     control.event("candidate", candidate="r1-b0-c0")
+    control.flush()
     control.report(done=50, total=100)
     control.event("candidate", candidate="r1-b0-c1")
+    control.flush()
     control.check()  # neither failed nor superseded
     assert store.get(job_id)["progress"] == 0
     cut["on"] = False
     control.report(done=60, total=100)
+    control.flush()
     job = store.get(job_id)
     assert job["progress"] == 0.6 and job["stage"] == "download"
-    import json
+    assert candidates(store, job_id) == ["r1-b0-c0", "r1-b0-c1"]
 
+
+def test_a_hung_redis_never_holds_up_the_handler(store: JobStore, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Redis stops answering (a pulled cable: the client waits out its retries); the handler's
+    reports and events return at once and the work goes on; all of it lands, in order, after."""
+    import redis
+
+    job_id = running_on(store, "gpu-a", silent_s=0, host_silent_s=0)
+    control = JobControl(store, store.get(job_id), "tok", interval_s=0.0, heartbeat_s=60)
+    real, inside, release = store.update, threading.Event(), threading.Event()
+
+    def update(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not release.is_set():
+            inside.set()
+            release.wait(30)
+            raise redis.TimeoutError("Timeout reading from socket")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "update", update)
+    control.start()
+    control.report(stage="download", done=1, total=100)
+    assert inside.wait(10), "the control's own thread sends"
+
+    def work() -> None:
+        for i in range(2, 101):
+            control.report(done=i, total=100)
+            if i % 25 == 0:
+                control.event("candidate", candidate=f"c{i}")
+
+    handler = threading.Thread(target=work)
+    handler.start()
+    handler.join(10)
+    assert not handler.is_alive(), "a report waited on Redis"
+    assert inside.is_set() and not release.is_set()  # Redis was hung all along
+    release.set()
+    control.close()
+    job = store.get(job_id)
+    assert (job["progress"], job["done"], job["stage"]) == (1.0, 100, "download")
+    assert candidates(store, job_id) == ["c25", "c50", "c75", "c100"]
+
+
+def candidates(store: JobStore, job_id: str) -> list[str]:
     events = [json.loads(e) for e in store.events(job_id)]
-    assert [e.get("candidate") for e in events if e["event"] == "candidate"] == [
-        "r1-b0-c0",
-        "r1-b0-c1",
-    ]
+    return [e["candidate"] for e in events if e["event"] == "candidate"]
