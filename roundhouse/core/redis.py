@@ -1,8 +1,9 @@
 """The one way to get a Redis client, and the one place that names Redis's refusals.
 
-Two temperaments: workers and the relay are *patient* (they reconnect with backoff for ~30 s,
-so a Redis restart is survived); the API's request path is *quick* (it gives up within ~1.5 s,
-so a caller gets a 503 at once instead of a hang).
+Two temperaments: workers and the relay are *patient* (they reconnect with backoff for as
+long as their patience: 30 s in the API, the host grace of 300 s in a worker, so a Redis restart
+or a cut link is outlasted); the API's request path is *quick* (it gives up within ~1.5 s, so a
+caller gets a 503 at once instead of a hang).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ QUICK_SOCKET_TIMEOUT_S = 5.0
 MAX_CONNECTIONS = 64
 POOL_WAIT_S = 20.0
 
+#: How long a patient client keeps reconnecting before it gives a lost connection up.
+PATIENCE_S = 30.0
 #: How long a patient client waits out Redis refusing writes before giving the error up.
 REFUSAL_PATIENCE_S = 600.0
 REFUSAL_LOG_EVERY_S = 30.0
@@ -45,12 +48,17 @@ WRITE_REFUSALS = {
 
 
 def connect(
-    url: str, *, socket_timeout: float = SOCKET_TIMEOUT_S, patient: bool = True
+    url: str,
+    *,
+    socket_timeout: float = SOCKET_TIMEOUT_S,
+    patient: bool = True,
+    patience_s: float = PATIENCE_S,
 ) -> redis.Redis:
-    """A patient client (reconnects for ~30 s) or a quick one (gives up within ~1.5 s)."""
+    """A patient client (reconnects for `patience_s`) or a quick one (gives up in ~1.5 s)."""
     lost: list[type[Exception]] = [redis.ConnectionError, ConnectionResetError]
-    if patient:  # waits out restarts and refused writes
-        retry: Retry = PatientRetry(ExponentialBackoff(cap=2.0, base=0.05), retries=20)
+    if patient:  # waits out restarts, cut links and refused writes
+        backoff = ExponentialBackoff(cap=2.0, base=0.05)
+        retry: Retry = PatientRetry(backoff, retries=-1, patience_s=patience_s)
         errors, connect_timeout = [*lost, redis.TimeoutError], 2.0
     else:
         retry = CooperativeRetry(ExponentialBackoff(cap=0.25, base=0.05), retries=2)
@@ -97,7 +105,12 @@ def write_refusal(exc: BaseException) -> tuple[str, str] | None:
 class CooperativeRetry(Retry):
     """redis-py's Retry, sleeping through `time.sleep` looked up at each call: redis-py binds
     `sleep` when first imported, which in the API can be before gevent patches it, and a
-    blocking backoff sleep would then stall every request of the process."""
+    blocking backoff sleep would then stall every request of the process. It also gives up
+    after `patience_s` (when set), however many tries that took."""
+
+    def __init__(self, *args: Any, patience_s: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.patience_s = patience_s
 
     def call_with_retry(
         self,
@@ -107,7 +120,7 @@ class CooperativeRetry(Retry):
         with_failure_count: bool = False,
     ) -> Any:
         self._backoff.reset()
-        failures = 0
+        failures, started = 0, time.monotonic()
         while True:
             try:
                 return do()
@@ -116,11 +129,16 @@ class CooperativeRetry(Retry):
                     raise
                 failures += 1
                 fail(error, failures) if with_failure_count else fail(error)
-                if self._retries >= 0 and failures > self._retries:
+                if self._spent(failures, started):
                     raise error
                 pause = self._backoff.compute(failures)
                 if pause > 0:
                     time.sleep(pause)
+
+    def _spent(self, failures: int, started: float) -> bool:
+        if self._retries >= 0 and failures > self._retries:
+            return True
+        return self.patience_s is not None and time.monotonic() - started >= self.patience_s
 
 
 class PatientRetry(CooperativeRetry):

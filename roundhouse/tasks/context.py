@@ -35,7 +35,8 @@ class WorkerContext:
         cls, settings: Settings, enqueue: Enqueue, client: redis.Redis | None = None
     ) -> WorkerContext:
         """The context for `settings`, on `client` (else a new client to settings.redis_url)."""
-        client = client if client is not None else connect(settings.redis_url)
+        if client is None:  # as patient as the claim of a job cut off from Redis is long
+            client = connect(settings.redis_url, patience_s=settings.host_grace_s)
         return cls(settings, Stores(client, Keys(settings.key_prefix), settings), enqueue)
 
     @property
