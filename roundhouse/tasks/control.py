@@ -13,12 +13,11 @@ from roundhouse.core.errors import Cancelled, JobStopped, Paused
 from roundhouse.core.job_types import Job
 from roundhouse.core.jobs import JobStore
 from roundhouse.core.models import JobState, job_event
+from roundhouse.tasks.outbox import Outbox, Write
 from roundhouse.tasks.rate import RateMeter
 
 log = logging.getLogger(__name__)
 _RUNNING = (JobState.RUNNING.value,)
-#: A write waiting to go out: its fields, the job as it stood then, and its event if one-off.
-_Out = tuple[dict[str, Any], Job, dict[str, Any] | None]
 
 
 class Superseded(JobStopped):
@@ -38,8 +37,8 @@ class JobControl:
 
     The handler's thread never waits on Redis: `report` and `event` only record, and a
     thread of the control's own sends (at most every `interval_s`, at once for a stage change
-    or an event) and beats. Cut off from Redis, the job goes on; what it reported is held,
-    progress as its latest values and events every one in order, and sent when Redis answers.
+    or an event) and beats. Cut off from Redis, the job goes on; what it reported waits in its
+    `Outbox` (latest progress; every stage and event in order) and goes when Redis answers.
     """
 
     def __init__(
@@ -56,8 +55,7 @@ class JobControl:
         self.job: Job = job.copy()
         self._lock = threading.Lock()  # guards the fields below; never held across Redis
         self._sending = threading.Lock()  # one sender at a time, so writes keep their order
-        self._pending: dict[str, Any] = {}
-        self._held: list[_Out] = []  # unsent, in order
+        self._out = Outbox()  # what Redis has not been sent yet, in order
         self._last_emit = 0.0
         self._urgent = False  # a stage change or the first report: send without waiting
         self._stop: str | None = None
@@ -81,12 +79,10 @@ class JobControl:
             fields = self._fields(stage, done, total, message, progress, extra)
             new_stage = stage is not None and stage != self.job.get("stage")
             if new_stage:  # its own write, so every stage is seen even when they come fast
-                self._queue_pending()
-                self.job.update(cast(Job, fields))  # a partial job, extra fields included
-                self._held.append((fields, self.job.copy(), None))
+                self._out.add(fields, self.job)
             else:
-                self.job.update(cast(Job, fields))
-                self._pending.update(fields)
+                self._out.progress(fields)
+            self.job.update(cast(Job, fields))  # a partial job, extra fields included
             self._urgent = self._urgent or new_stage or not self._last_emit
             if self._urgent or time.monotonic() - self._last_emit >= self.interval_s:
                 self._wake.set()
@@ -101,8 +97,7 @@ class JobControl:
 
     def event(self, type_: str, **data: Any) -> None:
         with self._lock:
-            self._queue_pending()
-            self._held.append(({}, self.job.copy(), job_event(self.job, event=type_, **data)))
+            self._out.add({}, self.job, job_event(self.job, event=type_, **data))
             self._wake.set()
 
     # -- the job system's side --------------------------------------------------------------
@@ -121,8 +116,7 @@ class JobControl:
         """Send everything reported so far, in order; hold it again if Redis is unreachable."""
         with self._sending:
             with self._lock:
-                self._queue_pending()
-                batch, self._held = self._held, []
+                batch = self._out.take(self.job)
                 self._last_emit, self._urgent = time.monotonic(), False
             try:
                 while batch:
@@ -133,21 +127,10 @@ class JobControl:
             finally:
                 self._hold_again(batch)
 
-    def _queue_pending(self) -> None:
-        """Put the pending progress in line (caller holds `_lock`); progress merges with the
-        progress last in line when that one is still unsent, so only latest values go out."""
-        if not self._pending:
-            return
-        if self._held and self._held[-1][2] is None:
-            self._held[-1] = ({**self._held[-1][0], **self._pending}, self.job.copy(), None)
-        else:
-            self._held.append((self._pending, self.job.copy(), None))
-        self._pending = {}
-
-    def _hold_again(self, unsent: list[_Out]) -> None:
+    def _hold_again(self, unsent: list[Write]) -> None:
         if unsent:
             with self._lock:
-                self._held = unsent + self._held
+                self._out.put_back(unsent)
 
     def _send(self, fields: dict[str, Any], job: Job, event: dict[str, Any] | None) -> None:
         """One write; `job` is the record as it stood when the write was queued."""
@@ -204,10 +187,9 @@ class JobControl:
     def _due(self) -> bool:
         """Something is waiting, and either an event is among it or the interval has passed."""
         with self._lock:
-            if self._urgent or any(event is not None for *_, event in self._held):
+            if self._urgent or self._out.has_event():
                 return True
-            waiting = self._pending or self._held
-            return bool(waiting) and time.monotonic() - self._last_emit >= self.interval_s
+            return bool(self._out) and time.monotonic() - self._last_emit >= self.interval_s
 
     def _heartbeat(self) -> None:
         """Beat, and read in the same round trip whether the job is still ours to run.
@@ -221,7 +203,7 @@ class JobControl:
         if beat.unreachable:
             with self._lock:
                 message = self.job.get("message") or "Running"
-                self._pending.update(unreachable_since=None, message=message)
+                self._out.progress({"unreachable_since": None, "message": message})
             self.flush()
 
 
