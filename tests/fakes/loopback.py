@@ -25,7 +25,6 @@ from typing import Any
 
 import httpx
 
-from roundhouse.cli.stack import free_port
 from tests.fakes import wire
 from tests.fakes.messages import Answer, Drop, FileRegion, Reject, Request, Route
 
@@ -48,7 +47,9 @@ class LoopbackService:
         fail_nth: dict[int, int] | None = None,
         down: bool = False,
     ) -> None:
-        self.host, self.port = host, port or free_port()
+        self._reserved = None if port else wire.reserve(host)  # ours from now until exit
+        self.host = host
+        self.port = self._reserved.getsockname()[1] if self._reserved else port
         self.latency = latency
         self.fail_nth = dict(fail_nth or {})
         self.start_down = down
@@ -106,6 +107,8 @@ class LoopbackService:
     def __exit__(self, *exc: object) -> None:
         self.stopping.set()
         self.go_down()
+        if self._reserved is not None:  # never went up
+            self._reserved.close()
 
     def start(self) -> Any:
         return self.__enter__()
@@ -117,7 +120,8 @@ class LoopbackService:
         """Listen (again) on our port."""
         with self._lock:
             if self._server is None:
-                self._server = wire.listen(self, self.host, self.port)
+                reserved, self._reserved = self._reserved, None
+                self._server = wire.listen(self, self.host, self.port, reserved)
 
     def go_down(self) -> None:
         """Stop listening: new connections are refused."""

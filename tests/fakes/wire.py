@@ -30,11 +30,11 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 128  # Python's default of 5 drops connections under a burst
     service: Any
 
-    def __init__(self, address: tuple[str, int], service: Any) -> None:
+    def __init__(self, address: tuple[str, int], service: Any, bind: bool = True) -> None:
         self.service = service
         self.open: set[socket.socket] = set()
         self.open_lock = threading.Lock()
-        super().__init__(address, _Handler)
+        super().__init__(address, _Handler, bind_and_activate=bind)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hung up mid-answer is normal here (timeouts, cancels): no traceback."""
@@ -149,8 +149,23 @@ def _close(body: Any) -> None:
         body.close()
 
 
-def listen(service: Any, host: str, port: int) -> Server:
-    server = Server((host, port), service)
+def reserve(host: str) -> socket.socket:
+    """A port of our own, bound but not listening (connections to it are refused) until
+    `listen` takes it: a port probed free and bound later may be taken meanwhile."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    return sock
+
+
+def listen(service: Any, host: str, port: int, reserved: socket.socket | None = None) -> Server:
+    """Serve on (host, port): on the `reserved` socket when given, else bound now."""
+    server = Server((host, port), service, bind=reserved is None)
+    if reserved is not None:
+        server.socket.close()
+        server.socket, server.server_address = reserved, reserved.getsockname()
+        server.server_name, server.server_port = host, port
+        server.server_activate()
     threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     return server
 
