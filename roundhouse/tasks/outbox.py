@@ -31,7 +31,7 @@ class Outbox:
         record before it, which the pending progress is shown with."""
         self.seal(job)
         after = cast(Job, {**job, **fields})  # a partial job: extra fields included
-        self._held.append((fields, after if event is None else job.copy(), event))
+        self._held.append((fields, after, event))
 
     def seal(self, job: Job) -> None:
         """Put the pending progress in line, shown with `job` (the record as it stands)."""
